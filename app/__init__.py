@@ -1,0 +1,90 @@
+"""Convoca: event and RSVP manager for binational organizations."""
+
+from pathlib import Path
+
+from flask import Flask, render_template
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+
+from app import extensions, i18n
+from config import Config, config_from_env
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the application: configure it, then bind extensions, blueprints and commands."""
+    config_class = config_class or config_from_env()
+    if hasattr(config_class, "check"):
+        config_class.check()
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    app.config.from_object(config_class)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    i18n.register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(MIGRATIONS_DIR), render_as_batch=True
+    )
+    extensions.csrf.init_app(app)
+    extensions.mail.init_app(app)
+    extensions.babel.init_app(app, locale_selector=i18n.select_locale)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.events.views import bp as events_bp
+    from app.main.views import bp as main_bp
+    from app.rsvps.views import bp as rsvps_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(rsvps_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from app.demo import seed_demo_command
+    from app.mail.commands import send_mail_command
+
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(send_mail_command)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500)
+        description = getattr(error, "description", None)
+        return render_template("errors/error.html", code=code, description=description), code
+
+    for code in (400, 403, 404, 405, 409, 413, 422, 429, 500):
+        app.register_error_handler(code, render_error)
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html"), 400
+
+
+@sa_event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys, let readers run beside a writer, wait for locks."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()

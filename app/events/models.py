@@ -1,0 +1,235 @@
+"""Events and what they are made of: venues, organizations, itinerary stops."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime, db_enum, utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.rsvps.models import Rsvp
+
+
+class EventKind(enum.StrEnum):
+    STAKEHOLDER_MEETING = "stakeholder_meeting"
+    BOARD_MEETING = "board_meeting"
+    VISIT = "visit"
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    INVITE_ONLY = "invite_only"
+
+
+class OrganizationRole(enum.StrEnum):
+    HOST = "host"
+    PARTNER = "partner"
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    short_name: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(300))
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+
+class Venue(db.Model):
+    __tablename__ = "venues"
+    __table_args__ = (
+        UniqueConstraint("name", "city"),
+        CheckConstraint("country IN ('US', 'MX')", name="country"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(100), default="")  # state: "CA", "BC", "CDMX"
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166 alpha-2
+
+    @property
+    def one_line(self) -> str:
+        """Name and full address on one line, as calendars and maps want it."""
+        parts = [self.name, self.address, self.locality, self.country_name]
+        return ", ".join(p for p in parts if p)
+
+    @property
+    def locality(self) -> str:
+        return f"{self.city}, {self.region}" if self.region else self.city
+
+    @property
+    def country_name(self) -> str:
+        return {"US": "USA", "MX": "México"}[self.country]
+
+
+class EventOrganization(db.Model):
+    """An organization's part in an event: host or partner, in display order."""
+
+    __tablename__ = "event_organizations"
+    __table_args__ = (UniqueConstraint("event_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    role: Mapped[OrganizationRole] = mapped_column(db_enum(OrganizationRole, "organization_role"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("guest_limit >= 0", name="guest_limit_non_negative"),
+        CheckConstraint("sequence >= 0", name="sequence_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    # The iCalendar UID: set once, shared by feeds, downloads and emailed invitations.
+    uid: Mapped[str] = mapped_column(
+        String(120), unique=True, default=lambda: f"{uuid.uuid4()}@convoca"
+    )
+    kind: Mapped[EventKind] = mapped_column(db_enum(EventKind, "event_kind"))
+    status: Mapped[EventStatus] = mapped_column(
+        db_enum(EventStatus, "event_status"), default=EventStatus.DRAFT, index=True
+    )
+    visibility: Mapped[Visibility] = mapped_column(
+        db_enum(Visibility, "event_visibility"), default=Visibility.PUBLIC
+    )
+    title_en: Mapped[str] = mapped_column(String(200))
+    title_es: Mapped[str | None] = mapped_column(String(200))
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    description_es: Mapped[str | None] = mapped_column(Text)
+
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. "America/Tijuana"
+
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
+    rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    guest_limit: Mapped[int] = mapped_column(Integer, default=0)  # guests per RSVP; 0: none
+
+    # Bumped whenever time, place or status changes, so calendars replace their copy.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    venue: Mapped[Venue | None] = relationship()
+    organizations: Mapped[list[EventOrganization]] = relationship(
+        order_by=EventOrganization.position, cascade="all, delete-orphan"
+    )
+    stops: Mapped[list[ItineraryStop]] = relationship(
+        order_by="ItineraryStop.position", cascade="all, delete-orphan", back_populates="event"
+    )
+    rsvps: Mapped[list[Rsvp]] = relationship(back_populates="event", lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def hosts(self) -> list[Organization]:
+        return [eo.organization for eo in self.organizations if eo.role is OrganizationRole.HOST]
+
+    @property
+    def partners(self) -> list[Organization]:
+        return [eo.organization for eo in self.organizations if eo.role is OrganizationRole.PARTNER]
+
+    @property
+    def is_public(self) -> bool:
+        """Listed and reachable by anyone: published or cancelled, and not invite-only."""
+        return self.status is not EventStatus.DRAFT and self.visibility is Visibility.PUBLIC
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is EventStatus.CANCELLED
+
+    @property
+    def is_multi_day(self) -> bool:
+        zone = self.zone
+        return self.starts_at.astimezone(zone).date() != self.ends_at.astimezone(zone).date()
+
+    def title(self, language: str) -> str:
+        """The title in `language`, falling back to English."""
+        return (self.title_es if language == "es" else None) or self.title_en
+
+    def description(self, language: str) -> str:
+        return (self.description_es if language == "es" else None) or self.description_en
+
+    def has_ended(self, now: datetime) -> bool:
+        return self.ends_at <= now
+
+    @property
+    def rsvps_close_at(self) -> datetime:
+        """The deadline if one is set (and earlier than the start), else the start."""
+        if self.rsvp_deadline is not None and self.rsvp_deadline < self.starts_at:
+            return self.rsvp_deadline
+        return self.starts_at
+
+    @property
+    def allows_guests(self) -> bool:
+        return self.guest_limit > 0
+
+
+class ItineraryStop(db.Model):
+    """One stop of a visit, with its own time and place (possibly across the border)."""
+
+    __tablename__ = "itinerary_stops"
+    __table_args__ = (
+        UniqueConstraint("event_id", "position"),
+        CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title_en: Mapped[str] = mapped_column(String(200))
+    title_es: Mapped[str | None] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    timezone: Mapped[str] = mapped_column(String(64))
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
+
+    event: Mapped[Event] = relationship(back_populates="stops")
+    venue: Mapped[Venue | None] = relationship()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def title(self, language: str) -> str:
+        return (self.title_es if language == "es" else None) or self.title_en

@@ -1,0 +1,61 @@
+"""Reading events for the public side: what is listed, and who may see what."""
+
+from datetime import datetime
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+from sqlalchemy.orm import selectinload
+
+from app.events.models import Event, EventKind, EventOrganization, EventStatus, Visibility
+from app.extensions import db
+
+PAGE_SIZE = 25
+
+
+def _public_events() -> Select[tuple[Event]]:
+    """Events anyone may see, loaded with what a listing shows (query count stays flat)."""
+    return (
+        db.select(Event)
+        .where(Event.status != EventStatus.DRAFT, Event.visibility == Visibility.PUBLIC)
+        .options(
+            selectinload(Event.venue),
+            selectinload(Event.organizations).joinedload(EventOrganization.organization),
+        )
+    )
+
+
+def upcoming_events(now: datetime, kind: EventKind | None = None, page: int = 1) -> Pagination:
+    """Public events not yet over, soonest first; events under way count as upcoming."""
+    query = _public_events().where(Event.ends_at > now).order_by(Event.starts_at, Event.id)
+    if kind is not None:
+        query = query.where(Event.kind == kind)
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def past_events(now: datetime, kind: EventKind | None = None, page: int = 1) -> Pagination:
+    """Public events that are over, most recent first."""
+    query = _public_events().where(Event.ends_at <= now).order_by(Event.starts_at.desc())
+    if kind is not None:
+        query = query.where(Event.kind == kind)
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def find_event_by_slug(slug: str) -> Event | None:
+    return db.session.scalar(
+        db.select(Event)
+        .where(Event.slug == slug)
+        .options(
+            selectinload(Event.venue),
+            selectinload(Event.organizations).joinedload(EventOrganization.organization),
+            selectinload(Event.stops),
+        )
+    )
+
+
+def can_view(event: Event) -> bool:
+    """Whether an anonymous visitor may see the event.
+
+    Drafts and invite-only events stay hidden (404, so their existence is not revealed); the
+    organizer workspace and invitations will widen this for their own audiences.
+    """
+    return event.is_public

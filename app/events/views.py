@@ -1,0 +1,55 @@
+"""Public event pages: the listing, past events, and one event."""
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+
+from app.db_types import utcnow
+from app.events import queries
+from app.events.labels import KIND_LABELS, KIND_PLURALS
+from app.events.models import EventKind
+from app.rsvps.views import rsvp_panel_context
+
+bp = Blueprint("events", __name__)
+
+
+def _kind_filter() -> EventKind | None:
+    raw = request.args.get("kind")
+    if not raw:
+        return None
+    try:
+        return EventKind(raw)
+    except ValueError:
+        abort(400, _("Unknown kind of event: choose one from the list."))
+
+
+@bp.get("/")
+def index():
+    kind = _kind_filter()
+    page = request.args.get("page", 1, type=int)
+    events = queries.upcoming_events(utcnow(), kind=kind, page=page)
+    return render_template(
+        "events/index.html", events=events, kind=kind, kinds=KIND_PLURALS, past=False
+    )
+
+
+@bp.get("/past")
+def past():
+    kind = _kind_filter()
+    page = request.args.get("page", 1, type=int)
+    events = queries.past_events(utcnow(), kind=kind, page=page)
+    return render_template(
+        "events/index.html", events=events, kind=kind, kinds=KIND_PLURALS, past=True
+    )
+
+
+@bp.get("/events/<slug>")
+def detail(slug: str):
+    event = queries.find_event_by_slug(slug)
+    if event is None or not queries.can_view(event):
+        abort(404)
+    return render_template("events/detail.html", event=event, **rsvp_panel_context(event))
+
+
+@bp.app_template_global()
+def kind_label(kind: EventKind) -> str:
+    return str(KIND_LABELS[kind])

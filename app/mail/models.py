@@ -1,0 +1,66 @@
+"""The outbox: every email is a row written in the transaction that caused it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime, db_enum, utcnow
+from app.extensions import db
+
+
+class MessageStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS; kept for a person to look at
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # the template, e.g. "rsvp_confirmed"
+    recipient_name: Mapped[str] = mapped_column(String(120))
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text)  # an iTIP calendar object
+    ics_method: Mapped[str | None] = mapped_column(String(10))  # REQUEST or CANCEL
+
+    status: Mapped[MessageStatus] = mapped_column(
+        db_enum(MessageStatus, "message_status"), default=MessageStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    rsvp_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rsvps.id", ondelete="SET NULL"), index=True
+    )
+
+    delivery_attempts: Mapped[list[DeliveryAttempt]] = relationship(
+        order_by="DeliveryAttempt.id", cascade="all, delete-orphan", back_populates="message"
+    )
+
+
+class DeliveryAttempt(db.Model):
+    """One try at handing a message to the SMTP server, kept for diagnosis."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="delivery_attempts")

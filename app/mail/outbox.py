@@ -1,0 +1,56 @@
+"""Queueing email: a message is a row in the caller's transaction, delivered after commit."""
+
+import re
+
+from flask import render_template
+from flask_babel import force_locale
+
+from app.extensions import db
+from app.mail.models import OutboxMessage
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def header_safe(value: str, limit: int = 300) -> str:
+    """One line, no control characters: safe to put in a mail header whatever a user typed."""
+    return _CONTROL.sub(" ", value).strip()[:limit]
+
+
+def queue_email(
+    template: str,
+    kind: str,
+    *,
+    to_name: str,
+    to_email: str,
+    language: str,
+    context: dict,
+    ics: str | None = None,
+    ics_method: str | None = None,
+    rsvp_id: int | None = None,
+) -> OutboxMessage:
+    """Render `templates/email/<template>.{subject.txt,txt,html}` in `language` and queue it.
+
+    `kind` names the message (e.g. "rsvp_confirmed"); templates receive it to pick their wording.
+
+    Rendering now, rather than at delivery, freezes what the person was told at the moment it
+    happened, in their language.
+    """
+    with force_locale(language):
+        context = {**context, "lang": language, "kind": kind}
+        subject = render_template(f"email/{template}.subject.txt", **context)
+        body_text = render_template(f"email/{template}.txt", **context)
+        body_html = render_template(f"email/{template}.html", **context)
+    message = OutboxMessage(
+        kind=kind,
+        recipient_name=header_safe(to_name, 120),
+        recipient_email=header_safe(to_email, 254),
+        language=language,
+        subject=header_safe(subject),
+        body_text=body_text,
+        body_html=body_html,
+        ics=ics,
+        ics_method=ics_method,
+        rsvp_id=rsvp_id,
+    )
+    db.session.add(message)
+    return message

@@ -1,0 +1,30 @@
+"""Site-wide pages: the language switch."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, redirect, request
+
+from app.i18n import LANGUAGE_COOKIE
+
+bp = Blueprint("main", __name__)
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect to another host."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    response = redirect(_safe_next(request.args.get("next")))
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response

@@ -1,0 +1,105 @@
+"""The public RSVP form and the attendee's change form."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from app.events.models import Event
+from app.forms import email_address, no_control_characters, none_if_blank, single_line, strip_filter
+
+LANGUAGE_CHOICES = [("en", "English"), ("es", "Español")]
+RESPONSE_CHOICES = [("yes", _l("Yes, I'll attend")), ("no", _l("No, I can't attend"))]
+
+
+class AnswerFields(FlaskForm):
+    """What both forms ask: the response, guests, language and needs."""
+
+    response = RadioField(
+        _l("Will you attend?"),
+        choices=RESPONSE_CHOICES,
+        validators=[InputRequired(_l("Please choose whether you'll attend."))],
+    )
+    guests = SelectField(_l("Guests you'll bring"), coerce=int, default=0)
+    language = RadioField(
+        _l("Language for emails"),
+        choices=LANGUAGE_CHOICES,
+        validators=[InputRequired(_l("Please choose a language."))],
+    )
+    needs = TextAreaField(
+        _l("Accessibility or dietary needs (optional)"),
+        filters=[none_if_blank],
+        validators=[Optional(), Length(max=1000), no_control_characters],
+    )
+
+    def fit_to(self, event: Event) -> None:
+        """Offer 0..the event's guest limit, or drop the question when guests aren't allowed."""
+        if event.allows_guests:
+            self.guests.choices = [(n, str(n)) for n in range(event.guest_limit + 1)]
+        else:
+            del self.guests
+
+    @property
+    def attending(self) -> bool:
+        return self.response.data == "yes"
+
+    @property
+    def guest_count(self) -> int:
+        return self.guests.data if "guests" in self and self.attending else 0
+
+
+class RsvpForm(AnswerFields):
+    name = StringField(
+        _l("Full name"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Please enter your name.")), Length(max=120), single_line],
+    )
+    email = StringField(
+        _l("Email"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Please enter your email.")), Length(max=254), email_address],
+        render_kw={"type": "email", "autocomplete": "email", "inputmode": "email"},
+    )
+    organization = StringField(
+        _l("Organization"),
+        filters=[strip_filter],
+        validators=[
+            DataRequired(_l("Please enter your organization.")),
+            Length(max=200),
+            single_line,
+        ],
+        render_kw={"autocomplete": "organization"},
+    )
+    job_title = StringField(
+        _l("Job title (optional)"),
+        filters=[none_if_blank],
+        validators=[Optional(), Length(max=120), single_line],
+        render_kw={"autocomplete": "organization-title"},
+    )
+    phone = StringField(
+        _l("Phone (optional)"),
+        filters=[none_if_blank],
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^\+?[0-9 ()./-]{5,40}$", message=_l("Please enter a phone number.")),
+        ],
+        render_kw={"type": "tel", "autocomplete": "tel"},
+    )
+    share_with_host = BooleanField(
+        _l("Include me in the attendee list shared with the event's host")
+    )
+    # A honeypot: hidden from people, filled in by bots. See views.submit().
+    website = StringField(_l("Leave this field empty"), filters=[strip_filter])
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.website.data)
+
+
+class ChangeRsvpForm(AnswerFields):
+    pass
+
+
+class CancelRsvpForm(FlaskForm):
+    """Only the CSRF token: cancelling is a button."""

@@ -1,0 +1,20 @@
+"""What RSVP states and refusals say to a person."""
+
+from flask_babel import lazy_gettext as _l
+
+from app.rsvps.models import RsvpStatus
+from app.rsvps.services import ClosedReason
+
+CLOSED_MESSAGES = {
+    ClosedReason.NOT_PUBLISHED: _l("This event is not open for RSVPs."),
+    ClosedReason.CANCELLED: _l("This event has been cancelled, so RSVPs are closed."),
+    ClosedReason.STARTED: _l("This event has already started, so RSVPs are closed."),
+    ClosedReason.DEADLINE_PASSED: _l("The RSVP deadline has passed, so RSVPs are closed."),
+}
+
+STATUS_LABELS = {
+    RsvpStatus.CONFIRMED: _l("Confirmed"),
+    RsvpStatus.WAITLISTED: _l("Waitlisted"),
+    RsvpStatus.DECLINED: _l("Not attending"),
+    RsvpStatus.CANCELLED: _l("Cancelled"),
+}

@@ -1,0 +1,80 @@
+"""An attendee's answer to an event."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime, db_enum, utcnow
+from app.events.models import Event
+from app.extensions import db
+
+
+class RsvpStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"  # attending, with a seat
+    WAITLISTED = "waitlisted"  # attending, waiting for a seat
+    DECLINED = "declined"  # answered "not attending"
+    CANCELLED = "cancelled"  # withdrew through the manage link
+
+    @property
+    def is_attending(self) -> bool:
+        return self in (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
+
+
+class Rsvp(db.Model):
+    __tablename__ = "rsvps"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email_key"),
+        CheckConstraint("guests >= 0", name="guests_non_negative"),
+        CheckConstraint(
+            "(status = 'waitlisted') = (waitlisted_at IS NOT NULL)", name="waitlist_has_time"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RsvpStatus] = mapped_column(db_enum(RsvpStatus, "rsvp_status"))
+
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    # The email folded for comparison: one RSVP per person and event, whatever the case.
+    email_key: Mapped[str] = mapped_column(String(254), index=True)
+    organization: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    guests: Mapped[int] = mapped_column(Integer, default=0)
+    needs: Mapped[str | None] = mapped_column(Text)
+    # Consent to appear in the attendee list shared with the event's host.
+    share_with_host: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Links for this RSVP are signed with SECRET_KEY over this nonce (app/rsvps/tokens.py):
+    # the database alone cannot forge them, and a new nonce revokes every old link.
+    token_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="rsvps")
+
+    def __repr__(self) -> str:
+        return f"<Rsvp {self.id} {self.status.value}>"
+
+    @property
+    def seats(self) -> int:
+        """Seats this answer holds or asks for: the attendee plus their guests."""
+        return 1 + self.guests

@@ -1,0 +1,56 @@
+"""The emails an RSVP causes, queued in the outbox within the same transaction."""
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.ical import invitation
+from app.mail.outbox import queue_email
+from app.rsvps.models import Rsvp, RsvpStatus
+from app.rsvps.queries import waitlist_position
+from app.rsvps.tokens import make_token
+from app.urls import absolute_url
+
+
+def _queue(rsvp: Rsvp, kind: str, ics_method: str | None = None, **extra) -> None:
+    db.session.flush()  # the RSVP needs its id for its links
+    ics = None
+    if ics_method:
+        ics = invitation(rsvp.event, rsvp, ics_method, utcnow()).to_ical().decode()
+    queue_email(
+        "rsvp",
+        kind,
+        to_name=rsvp.name,
+        to_email=rsvp.email,
+        language=rsvp.language,
+        context={
+            "rsvp": rsvp,
+            "event": rsvp.event,
+            "manage_url": absolute_url("rsvps.manage", token=make_token(rsvp)),
+            "event_url": absolute_url("events.detail", slug=rsvp.event.slug),
+            "has_invite": ics_method == "REQUEST",
+            **extra,
+        },
+        ics=ics,
+        ics_method=ics_method,
+        rsvp_id=rsvp.id,
+    )
+
+
+def queue_answer_recorded(rsvp: Rsvp, previous: RsvpStatus | None) -> None:
+    """Confirmation of what was recorded: confirmed (with invite), waitlisted, or declined."""
+    updated = previous is not None
+    if rsvp.status is RsvpStatus.CONFIRMED:
+        _queue(rsvp, "rsvp_confirmed", "REQUEST", updated=updated)
+    elif rsvp.status is RsvpStatus.WAITLISTED:
+        _queue(rsvp, "rsvp_waitlisted", position=waitlist_position(rsvp), updated=updated)
+    else:
+        # Someone who had a seat and now declines gets their calendar entry removed too.
+        method = "CANCEL" if previous is RsvpStatus.CONFIRMED else None
+        _queue(rsvp, "rsvp_declined", method, updated=updated)
+
+
+def queue_promoted(rsvp: Rsvp) -> None:
+    _queue(rsvp, "rsvp_promoted", "REQUEST")
+
+
+def queue_cancelled(rsvp: Rsvp, had_invite: bool) -> None:
+    _queue(rsvp, "rsvp_cancelled", "CANCEL" if had_invite else None)

@@ -1,0 +1,257 @@
+"""RSVP rules: one answer per person and event, capacity with a waitlist, self-service changes.
+
+Plain functions over models, callable without a request. They flush but never commit: the caller
+owns the transaction, so an RSVP and the emails it causes are stored together or not at all.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+
+from app.events.models import Event, EventStatus
+from app.extensions import db
+from app.rsvps import notifications
+from app.rsvps.models import Rsvp, RsvpStatus
+from app.rsvps.queries import email_key, find_rsvp, seats_taken
+
+
+class ClosedReason(enum.StrEnum):
+    NOT_PUBLISHED = "not_published"
+    CANCELLED = "cancelled"
+    STARTED = "started"
+    DEADLINE_PASSED = "deadline_passed"
+
+
+class RsvpError(Exception):
+    """A rule stopped the answer; the view turns it into a message."""
+
+
+class RsvpsClosed(RsvpError):
+    def __init__(self, reason: ClosedReason):
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class TooManyGuests(RsvpError):
+    def __init__(self, limit: int):
+        super().__init__(f"at most {limit} guests")
+        self.limit = limit
+
+
+class NotEnoughSeats(RsvpError):
+    """A confirmed attendee asked for more guests than the seats left."""
+
+    def __init__(self, seats_left: int):
+        super().__init__(f"{seats_left} seats left")
+        self.seats_left = seats_left
+
+
+@dataclass
+class Answer:
+    """What an attendee tells us, already validated for shape by a form."""
+
+    name: str
+    email: str
+    organization: str
+    attending: bool
+    language: str = "en"
+    guests: int = 0
+    job_title: str | None = None
+    phone: str | None = None
+    needs: str | None = None
+    share_with_host: bool = False
+
+
+@dataclass
+class Outcome:
+    rsvp: Rsvp
+    created: bool
+    previous_status: RsvpStatus | None
+    promoted: list[Rsvp] = field(default_factory=list)
+
+    @property
+    def updated(self) -> bool:
+        return not self.created
+
+
+def closed_reason(event: Event, now: datetime) -> ClosedReason | None:
+    """Why the event takes no answers now, or None if it does."""
+    if event.status is EventStatus.CANCELLED:
+        return ClosedReason.CANCELLED
+    if event.status is not EventStatus.PUBLISHED:
+        return ClosedReason.NOT_PUBLISHED
+    if now >= event.starts_at:
+        return ClosedReason.STARTED
+    if now >= event.rsvps_close_at:
+        return ClosedReason.DEADLINE_PASSED
+    return None
+
+
+def lock_event(event: Event) -> Event:
+    """Take the event's write lock so seats are counted and given out by one answer at a time.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE). SQLite has no row locks, so a no-op UPDATE
+    takes the database's write lock, which other writers wait for (busy_timeout).
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Event).where(Event.id == event.id).values(id=Event.id))
+    locked = db.session.execute(
+        db.select(Event)
+        .where(Event.id == event.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return locked
+
+
+def _set_status(rsvp: Rsvp, status: RsvpStatus, now: datetime) -> None:
+    if status is RsvpStatus.WAITLISTED and rsvp.status is not RsvpStatus.WAITLISTED:
+        rsvp.waitlisted_at = now  # a new place at the end of the line
+    elif status is not RsvpStatus.WAITLISTED:
+        rsvp.waitlisted_at = None
+    rsvp.status = status
+
+
+def _place(event: Event, rsvp: Rsvp, attending: bool, guests: int, now: datetime) -> None:
+    """Decide the RSVP's status for its new answer, under the event lock."""
+    if not attending:
+        rsvp.guests = guests
+        _set_status(rsvp, RsvpStatus.DECLINED, now)
+        return
+    if event.capacity is None:
+        rsvp.guests = guests
+        _set_status(rsvp, RsvpStatus.CONFIRMED, now)
+        return
+    db.session.flush()
+    held = rsvp.seats if rsvp.status is RsvpStatus.CONFIRMED else 0
+    free = event.capacity - seats_taken(event) + held
+    wanted = 1 + guests
+    if rsvp.status is RsvpStatus.CONFIRMED and wanted > free:
+        # Keep their seat rather than silently moving a confirmed attendee to the waitlist.
+        raise NotEnoughSeats(max(free - 1, 0))
+    rsvp.guests = guests
+    if rsvp.status is RsvpStatus.WAITLISTED:
+        return  # keeps its place in line; promote_waitlist() seats it if it now fits
+    _set_status(rsvp, RsvpStatus.CONFIRMED if wanted <= free else RsvpStatus.WAITLISTED, now)
+
+
+def promote_waitlist(event: Event, now: datetime) -> list[Rsvp]:
+    """Seat waitlisted attendees, in arrival order, while seats remain.
+
+    A party too large for the seats left keeps its place while smaller ones behind it are
+    seated. Call with the event locked; the caller emails those promoted.
+    """
+    if event.status is not EventStatus.PUBLISHED:
+        return []
+    db.session.flush()
+    waiting = db.session.scalars(
+        db.select(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
+        .order_by(Rsvp.waitlisted_at, Rsvp.id)
+    ).all()
+    free = None if event.capacity is None else event.capacity - seats_taken(event)
+    promoted = []
+    for rsvp in waiting:
+        if free is not None and rsvp.seats > free:
+            continue
+        _set_status(rsvp, RsvpStatus.CONFIRMED, now)
+        if free is not None:
+            free -= rsvp.seats
+        promoted.append(rsvp)
+    db.session.flush()
+    return promoted
+
+
+def fill_free_seats(event: Event, now: datetime, answering: Rsvp | None = None) -> list[Rsvp]:
+    """Promote from the waitlist and email each person seated.
+
+    `answering` is the RSVP whose own change freed or fit the seat: its confirmation already
+    says so, so it gets no separate promotion email and is not returned.
+    """
+    promoted = [r for r in promote_waitlist(event, now) if r is not answering]
+    for rsvp in promoted:
+        notifications.queue_promoted(rsvp)
+    return promoted
+
+
+def _check_open(event: Event, now: datetime, guests: int) -> None:
+    reason = closed_reason(event, now)
+    if reason is not None:
+        raise RsvpsClosed(reason)
+    if guests > event.guest_limit:
+        raise TooManyGuests(event.guest_limit)
+
+
+def submit_answer(event: Event, answer: Answer, now: datetime) -> Outcome:
+    """Record an answer from the public form: create the person's RSVP or update it.
+
+    Answering again with the same email (in any letter case) updates the one RSVP.
+    """
+    event = lock_event(event)
+    _check_open(event, now, answer.guests if answer.attending else 0)
+    rsvp = find_rsvp(event, answer.email)
+    created = rsvp is None
+    previous = None if created else rsvp.status
+    if rsvp is None:
+        rsvp = Rsvp(event=event, email_key=email_key(answer.email), status=RsvpStatus.DECLINED)
+        db.session.add(rsvp)
+    rsvp.name = answer.name
+    rsvp.email = answer.email.strip()
+    rsvp.organization = answer.organization
+    rsvp.job_title = answer.job_title
+    rsvp.phone = answer.phone
+    rsvp.language = answer.language
+    rsvp.needs = answer.needs
+    rsvp.share_with_host = answer.share_with_host
+    return _finish(event, rsvp, answer.attending, answer.guests, now, created, previous)
+
+
+def change_answer(
+    rsvp: Rsvp,
+    now: datetime,
+    *,
+    attending: bool,
+    guests: int,
+    language: str,
+    needs: str | None,
+) -> Outcome:
+    """A change made from the manage link: response, guests, language, needs."""
+    event = lock_event(rsvp.event)
+    _check_open(event, now, guests if attending else 0)
+    previous = rsvp.status
+    rsvp.language = language
+    rsvp.needs = needs
+    return _finish(event, rsvp, attending, guests, now, False, previous)
+
+
+def cancel_rsvp(rsvp: Rsvp, now: datetime) -> Outcome:
+    """The attendee withdraws; their seat goes to the waitlist."""
+    event = lock_event(rsvp.event)
+    reason = closed_reason(event, now)
+    if reason is not None:
+        raise RsvpsClosed(reason)
+    previous = rsvp.status
+    _set_status(rsvp, RsvpStatus.CANCELLED, now)
+    notifications.queue_cancelled(rsvp, had_invite=previous is RsvpStatus.CONFIRMED)
+    promoted = fill_free_seats(event, now)
+    return Outcome(rsvp=rsvp, created=False, previous_status=previous, promoted=promoted)
+
+
+def _finish(
+    event: Event,
+    rsvp: Rsvp,
+    attending: bool,
+    guests: int,
+    now: datetime,
+    created: bool,
+    previous: RsvpStatus | None,
+) -> Outcome:
+    _place(event, rsvp, attending, guests if attending else 0, now)
+    db.session.flush()
+    promoted = fill_free_seats(event, now, answering=rsvp)
+    notifications.queue_answer_recorded(rsvp, previous=previous)
+    return Outcome(rsvp=rsvp, created=created, previous_status=previous, promoted=promoted)

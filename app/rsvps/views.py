@@ -1,0 +1,184 @@
+"""RSVP pages: answering from the event page, and the no-account manage link."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.db_types import utcnow
+from app.events import queries as event_queries
+from app.extensions import db
+from app.i18n import current_language
+from app.rsvps import services
+from app.rsvps.forms import CancelRsvpForm, ChangeRsvpForm, RsvpForm
+from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS
+from app.rsvps.queries import seats_left, waitlist_position
+from app.rsvps.tokens import FEED, find_by_token, make_token
+
+bp = Blueprint("rsvps", __name__)
+
+
+def rsvp_panel_context(event, form=None) -> dict:
+    """What the RSVP part of an event page needs: the form, or why there is none."""
+    reason = services.closed_reason(event, utcnow())
+    if form is None and reason is None:
+        form = RsvpForm(language=current_language())
+        form.fit_to(event)
+    return {
+        "form": form,
+        "closed_message": CLOSED_MESSAGES[reason] if reason else None,
+        "seats_left": seats_left(event),
+    }
+
+
+def _record(action):
+    """Run a service call and commit; on a rare duplicate-key race, retry once on fresh data."""
+    try:
+        outcome = action()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        outcome = action()
+        db.session.commit()
+    return outcome
+
+
+@bp.post("/events/<slug>/rsvp")
+def submit(slug: str):
+    event = event_queries.find_event_by_slug(slug)
+    if event is None or not event_queries.can_view(event):
+        abort(404)
+    form = RsvpForm()
+    form.fit_to(event)
+    if form.is_bot:
+        # Look like success so the bot learns nothing; nothing is stored or sent.
+        return render_template("rsvps/received.html", event=event)
+    reason = services.closed_reason(event, utcnow())
+    if reason is not None:
+        return render_template(
+            "rsvps/closed.html", event=event, message=CLOSED_MESSAGES[reason]
+        ), 409
+    if not form.validate_on_submit():
+        return render_template(
+            "events/detail.html", event=event, **rsvp_panel_context(event, form)
+        ), 422
+
+    answer = services.Answer(
+        name=form.name.data,
+        email=form.email.data,
+        organization=form.organization.data,
+        job_title=form.job_title.data,
+        phone=form.phone.data,
+        language=form.language.data,
+        attending=form.attending,
+        guests=form.guest_count,
+        needs=form.needs.data,
+        share_with_host=form.share_with_host.data,
+    )
+    try:
+        outcome = _record(lambda: services.submit_answer(event, answer, utcnow()))
+    except services.RsvpsClosed as closed:
+        db.session.rollback()
+        return render_template(
+            "rsvps/closed.html", event=event, message=CLOSED_MESSAGES[closed.reason]
+        ), 409
+    except services.RsvpError as error:  # guests over the limit, or more than the seats left
+        db.session.rollback()
+        form.form_errors.append(_error_message(error))
+        return render_template(
+            "events/detail.html", event=event, **rsvp_panel_context(event, form)
+        ), 409
+    rsvp = outcome.rsvp
+    return render_template(
+        "rsvps/recorded.html",
+        event=event,
+        rsvp=rsvp,
+        outcome=outcome,
+        status_label=STATUS_LABELS[rsvp.status],
+        position=waitlist_position(rsvp),
+        # Only the person who created the RSVP sees its link here; an update by someone who
+        # merely knows the address goes to the owner's inbox instead.
+        manage_url=url_for("rsvps.manage", token=make_token(rsvp)) if outcome.created else None,
+    )
+
+
+def _rsvp_or_404(token: str):
+    rsvp = find_by_token(token)
+    if rsvp is None:
+        abort(404)
+    return rsvp
+
+
+def _render_manage(rsvp, token: str, form: ChangeRsvpForm, status: int = 200, error=None):
+    reason = services.closed_reason(rsvp.event, utcnow())
+    return render_template(
+        "rsvps/manage.html",
+        event=rsvp.event,
+        rsvp=rsvp,
+        form=form,
+        cancel_form=CancelRsvpForm(),
+        token=token,
+        feed_token=make_token(rsvp, FEED),
+        status_label=STATUS_LABELS[rsvp.status],
+        position=waitlist_position(rsvp),
+        closed_message=CLOSED_MESSAGES[reason] if reason else None,
+        error=error,
+    ), status
+
+
+def _error_message(error: services.RsvpError) -> str:
+    if isinstance(error, services.RsvpsClosed):
+        return str(CLOSED_MESSAGES[error.reason])
+    if isinstance(error, services.NotEnoughSeats):
+        return _("Only %(count)s more guests fit. Your seat is kept.", count=error.seats_left)
+    if isinstance(error, services.TooManyGuests):
+        return _("At most %(limit)s guests.", limit=error.limit)
+    raise error
+
+
+@bp.route("/rsvp/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    rsvp = _rsvp_or_404(token)
+    current = {
+        "response": "yes" if rsvp.status.is_attending else "no",
+        "guests": rsvp.guests,
+        "language": rsvp.language,
+        "needs": rsvp.needs,
+    }
+    form = ChangeRsvpForm(data=current)  # on POST, what was sent takes precedence
+    form.fit_to(rsvp.event)
+    if not form.is_submitted():
+        return _render_manage(rsvp, token, form)
+    if not form.validate():
+        return _render_manage(rsvp, token, form, 422)
+    try:
+        _record(
+            lambda: services.change_answer(
+                rsvp,
+                utcnow(),
+                attending=form.attending,
+                guests=form.guest_count,
+                language=form.language.data,
+                needs=form.needs.data,
+            )
+        )
+    except services.RsvpError as error:
+        db.session.rollback()
+        return _render_manage(rsvp, token, form, 409, _error_message(error))
+    flash(_("Your answer has been updated. We've emailed you a confirmation."), "ok")
+    return redirect(url_for("rsvps.manage", token=token))
+
+
+@bp.post("/rsvp/<token>/cancel")
+def cancel(token: str):
+    rsvp = _rsvp_or_404(token)
+    if not CancelRsvpForm().validate_on_submit():
+        abort(400)
+    try:
+        _record(lambda: services.cancel_rsvp(rsvp, utcnow()))
+    except services.RsvpsClosed as error:
+        db.session.rollback()
+        form = ChangeRsvpForm(formdata=None)
+        form.fit_to(rsvp.event)
+        return _render_manage(rsvp, token, form, 409, _error_message(error))
+    flash(_("Your RSVP is cancelled. We've emailed you a receipt."), "ok")
+    return redirect(url_for("rsvps.manage", token=token))

@@ -1,0 +1,99 @@
+"""Configuration classes. Secrets and URLs come from the environment (or a `.env` file)."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'convoca.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Where absolute links in emails and calendar feeds point.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # Outgoing mail. Without MAIL_SERVER, messages are written as .eml files to MAIL_SINK_DIR.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Smart Border Coalition <events@convoca.invalid>"
+    )
+    MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 10)
+
+    # The coalition address that appears as ORGANIZER in calendar invitations.
+    ORGANIZER_NAME = os.environ.get("ORGANIZER_NAME", "Smart Border Coalition")
+    ORGANIZER_EMAIL = os.environ.get("ORGANIZER_EMAIL", "events@convoca.invalid")
+
+    LANGUAGES = ("en", "es")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+
+    WTF_CSRF_TIME_LIMIT = None  # the session cookie bounds it; a form left open stays usable
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    # Calendar feeds (see app/feeds).
+    FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 90)
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    PUBLIC_URL = "http://127.0.0.1"
+    MAIL_SUPPRESS_SEND = False  # tests deliver to a real SMTP server of their own
+    WTF_CSRF_ENABLED = False  # tests that check CSRF turn it back on
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with the development secret or without a real database."""
+        if not os.environ.get("SECRET_KEY") or cls.SECRET_KEY == Config.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in the environment in production")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by CONVOCA_ENV (default: development)."""
+    name = os.environ.get("CONVOCA_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"CONVOCA_ENV must be one of {sorted(CONFIGS)}, not {name!r}") from None

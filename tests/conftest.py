@@ -1,0 +1,199 @@
+"""Shared fixtures: a fresh app and database per test, factories, and a real SMTP server."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from app import create_app
+from app.events.models import (
+    Event,
+    EventKind,
+    EventOrganization,
+    EventStatus,
+    Organization,
+    OrganizationRole,
+    Venue,
+    Visibility,
+)
+from app.extensions import db, mail
+from app.rsvps import services
+from config import TestingConfig
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def app(tmp_path):
+    class Config(TestingConfig):
+        # A file, not :memory:, so that threads in concurrency tests share the database.
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        MAIL_SINK_DIR = str(tmp_path / "mail")
+
+    app = create_app(Config)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_venue(app):
+    def make(**fields) -> Venue:
+        n = next(_counter)
+        values = {
+            "name": f"Venue {n}",
+            "address": "Calzada del Tecnológico S/N",
+            "city": "Tijuana",
+            "region": "BC",
+            "country": "MX",
+        }
+        venue = Venue(**(values | fields))
+        db.session.add(venue)
+        db.session.flush()
+        return venue
+
+    return make
+
+
+@pytest.fixture
+def make_organization(app):
+    def make(name: str | None = None, short_name: str | None = None) -> Organization:
+        org = Organization(name=name or f"Organization {next(_counter)}", short_name=short_name)
+        db.session.add(org)
+        db.session.flush()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_event(app, make_venue):
+    """An event `days` from now, 9–11 AM local by default; fields override anything."""
+
+    def make(
+        days: float = 10,
+        hours: tuple[int, int] = (9, 11),
+        zone: str = "America/Tijuana",
+        hosts: list[Organization] = (),
+        partners: list[Organization] = (),
+        **fields,
+    ) -> Event:
+        n = next(_counter)
+        day = (datetime.now(UTC) + timedelta(days=days)).astimezone(ZoneInfo(zone)).date()
+        starts = datetime(day.year, day.month, day.day, hours[0], tzinfo=ZoneInfo(zone))
+        ends = datetime(day.year, day.month, day.day, hours[1], tzinfo=ZoneInfo(zone))
+        values = {
+            "slug": f"event-{n}",
+            "kind": EventKind.STAKEHOLDER_MEETING,
+            "status": EventStatus.PUBLISHED,
+            "visibility": Visibility.PUBLIC,
+            "title_en": f"Event {n}",
+            "description_en": "A meeting.",
+            "timezone": zone,
+            "starts_at": starts,
+            "ends_at": ends,
+        }
+        if "venue" not in fields:
+            values["venue"] = make_venue()
+        event = Event(**(values | fields))
+        event.organizations = [
+            EventOrganization(organization=org, role=OrganizationRole.HOST, position=i)
+            for i, org in enumerate(hosts)
+        ] + [
+            EventOrganization(organization=org, role=OrganizationRole.PARTNER, position=100 + i)
+            for i, org in enumerate(partners)
+        ]
+        db.session.add(event)
+        db.session.commit()
+        return event
+
+    return make
+
+
+@pytest.fixture
+def make_answer():
+    def make(**fields) -> services.Answer:
+        n = next(_counter)
+        values = {
+            "name": f"Attendee {n}",
+            "email": f"attendee{n}@example.com",
+            "organization": "ITJ",
+            "attending": True,
+        }
+        return services.Answer(**(values | fields))
+
+    return make
+
+
+@pytest.fixture
+def answer_rsvp(app, make_answer):
+    """Submit an answer through the service and commit, as the view does."""
+
+    def answer(event: Event, **fields):
+        outcome = services.submit_answer(event, make_answer(**fields), datetime.now(UTC))
+        db.session.commit()
+        return outcome.rsvp
+
+    return answer
+
+
+class Mailbox(list):
+    """Messages received by the test SMTP server, parsed."""
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self if address in m["To"]]
+
+
+class _Handler:
+    def __init__(self, mailbox: Mailbox):
+        self.mailbox = mailbox
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "451 Requested action aborted: try again later"
+        self.mailbox.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1 that the app delivers to; `smtp.handler.refuse = True`
+    makes it reject messages."""
+    mailbox = Mailbox()
+    handler = _Handler(mailbox)
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    mail.init_app(app)  # Flask-Mail reads its settings at init
+    controller.mailbox = mailbox
+    try:
+        yield controller
+    finally:
+        controller.stop()
