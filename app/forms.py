@@ -28,7 +28,9 @@ def email_address(form, field) -> None:
     try:
         result = validate_email(field.data, check_deliverability=False)
     except EmailNotValidError:
-        raise ValidationError(_l("Please enter a valid email address, like name@example.com."))
+        raise ValidationError(
+            _l("Please enter a valid email address, like name@example.com.")
+        ) from None
     field.data = result.normalized
 
 

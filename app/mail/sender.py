@@ -6,6 +6,7 @@ with a conditional UPDATE (a lease); only the worker whose UPDATE matched sends 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -52,16 +53,17 @@ class CalendarMessage(Message):
 def build_message(outbox: OutboxMessage) -> CalendarMessage:
     """The MIME message: text and HTML alternatives, plus the invitation when there is one, both
     inline (text/calendar, for mail clients' calendar buttons) and as an invite.ics file."""
-    alts = {"html": outbox.body_html}
-    if outbox.ics:
-        alts["calendar"] = outbox.ics
     message = CalendarMessage(
         subject=outbox.subject,
         recipients=[(outbox.recipient_name, outbox.recipient_email)],
         body=outbox.body_text,
-        alts=alts,
         ics_method=outbox.ics_method,
     )
+    # Alternatives go from plainest to richest; the calendar part comes last, as Gmail and
+    # Outlook send it.
+    message.alts = {"html": outbox.body_html}
+    if outbox.ics:
+        message.alts["calendar"] = outbox.ics
     if outbox.ics:
         message.attach("invite.ics", "application/ics", outbox.ics.encode(), "attachment")
     message.msgId = make_msgid(idstring=f"outbox-{outbox.id}", domain="convoca")
@@ -95,10 +97,9 @@ class SmtpTransport:
         return self
 
     def __exit__(self, *exc) -> None:
-        try:
+        # A server that hangs up on QUIT has already accepted the messages.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
             self.connection.__exit__(*exc)
-        except (smtplib.SMTPException, OSError):
-            pass  # the server hung up on QUIT; the messages were already accepted
 
     def send(self, message: CalendarMessage, outbox: OutboxMessage) -> None:
         self.connection.send(message)

@@ -3,13 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from app.events.models import Event
 from app.forms import email_address, no_control_characters, none_if_blank, single_line, strip_filter
 
-LANGUAGE_CHOICES = [("en", "English"), ("es", "Español")]
-RESPONSE_CHOICES = [("yes", _l("Yes, I'll attend")), ("no", _l("No, I can't attend"))]
+LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("es", "Español")]
+RESPONSE_CHOICES = [
+    SelectChoice("yes", _l("Yes, I'll attend")),
+    SelectChoice("no", _l("No, I can't attend")),
+]
 
 
 class AnswerFields(FlaskForm):
@@ -35,7 +39,7 @@ class AnswerFields(FlaskForm):
     def fit_to(self, event: Event) -> None:
         """Offer 0..the event's guest limit, or drop the question when guests aren't allowed."""
         if event.allows_guests:
-            self.guests.choices = [(n, str(n)) for n in range(event.guest_limit + 1)]
+            self.guests.choices = [SelectChoice(n, str(n)) for n in range(event.guest_limit + 1)]
         else:
             del self.guests
 

@@ -1,0 +1,34 @@
+from app.rsvps.tokens import FEED, MANAGE, find_by_token, make_token, rotate_tokens
+
+
+def test_manage_token_opens_its_rsvp_and_carries_enough_entropy(make_event, answer_rsvp):
+    rsvp = answer_rsvp(make_event())
+    token = make_token(rsvp)
+    assert find_by_token(token) is rsvp
+    mac = token.split(".", 1)[1]
+    assert len(mac) * 6 >= 256  # base64 characters carry 6 bits each
+
+
+def test_forged_or_malformed_tokens_open_nothing(make_event, answer_rsvp):
+    rsvp = answer_rsvp(make_event())
+    token = make_token(rsvp)
+    other = answer_rsvp(make_event())
+    forged = f"{other.id}.{token.split('.', 1)[1]}"
+    for bad in [forged, token[:-1] + ("A" if token[-1] != "A" else "B"), "", "x", "1.", ".abc"]:
+        assert find_by_token(bad) is None, bad
+    assert find_by_token("9" * 200) is None
+
+
+def test_feed_token_cannot_manage_and_manage_token_cannot_read_feed(make_event, answer_rsvp):
+    rsvp = answer_rsvp(make_event())
+    assert find_by_token(make_token(rsvp, FEED), MANAGE) is None
+    assert find_by_token(make_token(rsvp, MANAGE), FEED) is None
+    assert find_by_token(make_token(rsvp, FEED), FEED) is rsvp
+
+
+def test_rotating_revokes_old_links(make_event, answer_rsvp):
+    rsvp = answer_rsvp(make_event())
+    old = make_token(rsvp)
+    rotate_tokens(rsvp)
+    assert find_by_token(old) is None
+    assert find_by_token(make_token(rsvp)) is rsvp
