@@ -5,8 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
+CATALOGS := app/translations
+PO := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
+MO := $(PO:.po=.mo)
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean translations update-translations
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -18,8 +21,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
+# Compiled catalogs are build products, made from the .po files on every setup.
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+translations: $(MO)
+
+## update-translations: extract new strings and merge them into every catalog
+update-translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-fuzzy-matching
+
 ## run: set everything up and serve the demo at http://127.0.0.1:5000 (mail to instance/mail/)
-run: $(STAMP)
+run: $(STAMP) translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Email goes to instance/mail/*.eml (no MAIL_SERVER set). Ctrl-C stops everything."
@@ -28,7 +42,7 @@ run: $(STAMP)
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## test: lint, format check, and the whole suite with coverage
-test: $(STAMP)
+test: $(STAMP) translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=85
@@ -42,7 +56,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 ## bench: measurements recorded in docs/performance.md
-bench: $(STAMP)
+bench: $(STAMP) translations
 	$(BIN)/python -m bench
 
 clean:

@@ -3,10 +3,12 @@
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_babel import lazy_gettext
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 
-from app import extensions, i18n
+from app import extensions, i18n, models  # noqa: F401  (models: complete metadata)
+from app.accounts.services import load_user
 from config import Config, config_from_env
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -42,24 +44,33 @@ def register_extensions(app: Flask) -> None:
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
+    extensions.login_manager.init_app(app)
+    extensions.login_manager.user_loader(load_user)
+    extensions.login_manager.login_message = lazy_gettext("Please sign in to continue.")
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
     from app.events.views import bp as events_bp
     from app.main.views import bp as main_bp
+    from app.organizer.views import bp as organizer_bp
     from app.rsvps.views import bp as rsvps_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(rsvps_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(organizer_bp)
 
 
 def register_commands(app: Flask) -> None:
+    from app.accounts.commands import create_organizer_command
     from app.demo import seed_demo_command
     from app.mail.commands import send_mail_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(create_organizer_command)
 
 
 def register_errorhandlers(app: Flask) -> None:

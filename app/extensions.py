@@ -1,6 +1,7 @@
 """Every Flask extension object, created unbound; the factory binds them to the app."""
 
 from flask_babel import Babel
+from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +28,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import socket
 from datetime import UTC, datetime, timedelta
@@ -11,8 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from app import create_app
+from app.accounts.models import Role, User
+from app.accounts.services import create_user
 from app.events.models import (
     Event,
     EventKind,
@@ -30,6 +35,19 @@ from config import TestingConfig
 _counter = itertools.count(1)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs as in production: in a fresh app context, with
+    its own `g` and database session, not inside the test's own app context. Afterwards the
+    test's session is expired, so the test reads what the request committed."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # consume streamed bodies inside the request
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(tmp_path):
     class Config(TestingConfig):
@@ -38,6 +56,7 @@ def app(tmp_path):
         MAIL_SINK_DIR = str(tmp_path / "mail")
 
     app = create_app(Config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()
         yield app
@@ -155,6 +174,49 @@ def answer_rsvp(app, make_answer):
         return outcome.rsvp
 
     return answer
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_user(app):
+    def make(email: str | None = None, role: Role = Role.ORGANIZER, **fields) -> User:
+        user = create_user(email or f"organizer{next(_counter)}@example.org", PASSWORD, role)
+        for name, value in fields.items():
+            setattr(user, name, value)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign a user in through the real form."""
+
+    def sign_in(user: User, test_client=None) -> None:
+        response = (test_client or client).post(
+            "/organizer/login", data={"email": user.email, "password": PASSWORD}
+        )
+        assert response.status_code == 302, response.text
+
+    return sign_in
+
+
+@pytest.fixture
+def organizer(make_user, sign_in) -> User:
+    """A signed-in organizer (the `client` fixture carries the session)."""
+    user = make_user(name="Olga Organizer")
+    sign_in(user)
+    return user
+
+
+@pytest.fixture
+def admin(make_user, sign_in) -> User:
+    user = make_user(role=Role.ADMIN, name="Ada Admin")
+    sign_in(user)
+    return user
 
 
 class Mailbox(list):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Integer,
@@ -139,6 +140,11 @@ class Event(db.Model):
     capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
     rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
     guest_limit: Mapped[int] = mapped_column(Integer, default=0)  # guests per RSVP; 0: none
+
+    # Show English and Spanish side by side instead of the reader's language only.
+    show_both_languages: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the reminder went out, so it goes out once (app/organizer/reminders.py).
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Bumped whenever time, place or status changes, so calendars replace their copy.
     sequence: Mapped[int] = mapped_column(Integer, default=0)

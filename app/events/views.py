@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 
 from app.db_types import utcnow
 from app.events import queries
-from app.events.labels import KIND_LABELS, KIND_PLURALS
-from app.events.models import EventKind
+from app.events.labels import KIND_LABELS, KIND_PLURALS, STATUS_LABELS
+from app.events.models import EventKind, EventStatus
 from app.rsvps.views import rsvp_panel_context
 
 bp = Blueprint("events", __name__)
@@ -53,3 +53,8 @@ def detail(slug: str):
 @bp.app_template_global()
 def kind_label(kind: EventKind) -> str:
     return str(KIND_LABELS[kind])
+
+
+@bp.app_template_global()
+def status_label(status: EventStatus) -> str:
+    return str(STATUS_LABELS[status])

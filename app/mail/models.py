@@ -31,6 +31,8 @@ class OutboxMessage(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text)  # an iTIP calendar object
     ics_method: Mapped[str | None] = mapped_column(String(10))  # REQUEST or CANCEL
+    # A URL shown as an inline QR code image (the attendee's check-in link).
+    qr_url: Mapped[str | None] = mapped_column(String(500))
 
     status: Mapped[MessageStatus] = mapped_column(
         db_enum(MessageStatus, "message_status"), default=MessageStatus.PENDING, index=True

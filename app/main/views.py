@@ -11,13 +11,15 @@ bp = Blueprint("main", __name__)
 ONE_YEAR = 365 * 24 * 3600
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None, default: str = "/") -> str:
     """Only same-site paths: never redirect to another host."""
     if not target:
-        return "/"
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
+        return default
+    if "\\" in target:
+        return default  # some browsers read a backslash as a slash: "/\\evil.example"
     return target
 
 
@@ -25,6 +27,6 @@ def _safe_next(target: str | None) -> str:
 def set_language(code: str):
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
-    response = redirect(_safe_next(request.args.get("next")))
+    response = redirect(safe_next(request.args.get("next")))
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response

@@ -1,0 +1,75 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from app.accounts.models import Role
+from app.accounts.services import MIN_PASSWORD_LENGTH
+from app.forms import email_address, single_line, strip_filter
+
+
+class LoginForm(FlaskForm):
+    email = StringField(
+        _l("Email"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Please enter your email.")), Length(max=254)],
+        render_kw={"type": "email", "autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class NewAccountForm(FlaskForm):
+    name = StringField(
+        _l("Name"), filters=[strip_filter], validators=[Length(max=120), single_line]
+    )
+    email = StringField(
+        _l("Email"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Please enter an email.")), Length(max=254), email_address],
+        render_kw={"type": "email"},
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice(Role.ORGANIZER.value, _l("Organizer")),
+            SelectChoice(Role.ADMIN.value, _l("Admin (also manages accounts)")),
+        ],
+        default=Role.ORGANIZER.value,
+    )
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[
+            DataRequired(_l("Please choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Passwords need at least %(min)d characters."),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please enter your current password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Please choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Passwords need at least %(min)d characters."),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -1,0 +1,119 @@
+"""Signing in and out, and (for admins) managing organizer accounts."""
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash
+
+from app.accounts import services
+from app.accounts.forms import ChangePasswordForm, LoginForm, NewAccountForm
+from app.accounts.models import Role, User
+from app.db_types import utcnow
+from app.extensions import db
+from app.main.views import safe_next
+
+bp = Blueprint("accounts", __name__, url_prefix="/organizer")
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("organizer.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data, utcnow())
+        db.session.commit()  # failures are counted even though sign-in is refused
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), url_for("organizer.dashboard")))
+        form.form_errors.append(
+            _(
+                "That email and password didn't match an account, or there were too many "
+                "attempts. Check them and try again in a few minutes."
+            )
+        )
+        return render_template("accounts/login.html", form=form), 401
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    logout_user()
+    flash(_("You're signed out."), "ok")
+    return redirect(url_for("events.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/password.html", form=form), (
+            422 if form.is_submitted() else 200
+        )
+    if not check_password_hash(current_user.password_hash, form.current_password.data):
+        form.current_password.errors.append(_("That is not your current password."))
+        return render_template("accounts/password.html", form=form), 422
+    user = current_user._get_current_object()
+    services.set_password(user, form.new_password.data)
+    db.session.commit()
+    login_user(user)  # the session id changed with the password: keep this browser signed in
+    flash(_("Your password has been changed. Other browsers were signed out."), "ok")
+    return redirect(url_for("organizer.dashboard"))
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@admin_required
+def accounts():
+    form = NewAccountForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.email.data, form.password.data, Role(form.role.data), form.name.data
+            )
+        except services.AccountError as error:
+            form.form_errors.append(str(error))
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("Account created for %(email)s.", email=user.email), "ok")
+            return redirect(url_for("accounts.accounts"))
+    elif form.is_submitted():
+        status = 422
+    users = db.session.scalars(db.select(User).order_by(User.email)).all()
+    return render_template(
+        "accounts/accounts.html", form=form, users=users, action_form=FlaskForm()
+    ), status
+
+
+@bp.post("/accounts/<int:user_id>/active")
+@admin_required
+def toggle_active(user_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        abort(409, _("You can't deactivate your own account."))
+    user.active = not user.active
+    services.rotate_sessions(user)  # a deactivated account is signed out everywhere
+    db.session.commit()
+    return redirect(url_for("accounts.accounts"))

@@ -1,0 +1,36 @@
+"""Invitations to invite-only events: the only way in, besides an organizer account."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime, utcnow
+from app.events.models import Event
+from app.extensions import db
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("event_id", "email_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))  # folded, as on RSVPs
+    # The link is signed over this nonce, like RSVP links; a new nonce revokes the old link.
+    token_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    send_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    event: Mapped[Event] = relationship()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,0 +1,34 @@
+"""Every model module, imported in one place so the metadata is complete for Alembic."""
+
+from app.accounts.models import Role, User
+from app.events.models import (
+    Event,
+    EventKind,
+    EventOrganization,
+    EventStatus,
+    ItineraryStop,
+    Organization,
+    Venue,
+    Visibility,
+)
+from app.invitations.models import Invitation
+from app.mail.models import DeliveryAttempt, OutboxMessage
+from app.rsvps.models import Rsvp, RsvpStatus
+
+__all__ = [
+    "DeliveryAttempt",
+    "Event",
+    "EventKind",
+    "EventOrganization",
+    "EventStatus",
+    "Invitation",
+    "ItineraryStop",
+    "Organization",
+    "OutboxMessage",
+    "Role",
+    "Rsvp",
+    "RsvpStatus",
+    "User",
+    "Venue",
+    "Visibility",
+]
