@@ -77,6 +77,13 @@ VENUES = {
         "CA",
         "US",
     ),
+    "sab": (
+        "Planta de Tratamiento San Antonio de los Buenos",
+        "Carretera Escénica Tijuana–Ensenada, Punta Bandera",
+        "Tijuana",
+        "BC",
+        "MX",
+    ),
     "otay_east": (
         "Otay Mesa East Port of Entry site",
         "Enrico Fermi Dr & SR-11",
@@ -270,6 +277,15 @@ DEMO_EVENTS = [
                 "cbx",
             ),
             DemoStop(
+                "San Antonio de los Buenos treatment plant tour",
+                "Recorrido por la planta de tratamiento San Antonio de los Buenos",
+                0,
+                time(16, 30),
+                time(17, 30),
+                TIJUANA,
+                "sab",
+            ),
+            DemoStop(
                 "Binational stakeholder meeting",
                 "Reunión binacional con actores clave",
                 1,
@@ -345,9 +361,12 @@ def local_instant(day: date, clock: time, zone: str) -> datetime:
     return datetime.combine(day, clock, tzinfo=ZoneInfo(zone))
 
 
-def working_day(day: date) -> date:
-    """Meetings fall on weekdays: a Saturday or Sunday moves to the Monday after."""
-    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+def working_day(day: date, extra_days: int = 0) -> date:
+    """Meetings fall on weekdays: a start that would put any of its days on a weekend (a
+    two-day event starting on Friday, say) moves to the Monday after."""
+    if all((day + timedelta(days=n)).weekday() < 5 for n in range(extra_days + 1)):
+        return day
+    return day + timedelta(days=7 - day.weekday())
 
 
 def _upsert_organization(key: str) -> Organization:
@@ -379,8 +398,9 @@ def seed_demo(today: date) -> list[Event]:
         if event is None:
             event = Event(slug=spec.slug)
             db.session.add(event)
-        first_day = working_day(today + timedelta(days=spec.day))
-        last_day = first_day + timedelta(days=(spec.end_day or spec.day) - spec.day)
+        extra_days = (spec.end_day or spec.day) - spec.day
+        first_day = working_day(today + timedelta(days=spec.day), extra_days)
+        last_day = first_day + timedelta(days=extra_days)
         event.kind, event.status, event.visibility = spec.kind, spec.status, spec.visibility
         event.title_en, event.title_es = spec.title_en, spec.title_es
         event.description_en, event.description_es = spec.description_en, spec.description_es

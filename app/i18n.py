@@ -43,7 +43,7 @@ def _time(moment: datetime, language: str, with_period: bool = True) -> str:
 def format_when(
     starts_at: datetime, ends_at: datetime | None, zone: str, language: str, with_year=False
 ) -> str:
-    """A compact time range in the event's own zone, e.g. "Thu Aug 14, 9:00–11:00 AM PDT".
+    """A compact time range in the event's own zone, e.g. "Fri Aug 14, 9:00–11:00 AM PDT".
 
     The zone abbreviation is the one in force at that instant, so a date across a DST change
     reads PST or PDT correctly. A range over several days names both days.
@@ -70,7 +70,7 @@ def format_when(
 
 
 def format_long_date(moment: datetime, zone: str, language: str) -> str:
-    """The full local date, e.g. "Thursday, August 14, 2026" / "jueves, 14 de agosto de 2026"."""
+    """The full local date, e.g. "Friday, August 14, 2026" / "viernes, 14 de agosto de 2026"."""
     return format_date(moment.astimezone(ZoneInfo(zone)), "full", locale=language)
 
 

@@ -6,7 +6,14 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
-from app.events.models import Event, EventKind, EventOrganization, EventStatus, Visibility
+from app.events.models import (
+    Event,
+    EventKind,
+    EventOrganization,
+    EventStatus,
+    ItineraryStop,
+    Visibility,
+)
 from app.extensions import db
 
 PAGE_SIZE = 25
@@ -34,7 +41,7 @@ def upcoming_events(now: datetime, kind: EventKind | None = None, page: int = 1)
 
 def past_events(now: datetime, kind: EventKind | None = None, page: int = 1) -> Pagination:
     """Public events that are over, most recent first."""
-    query = _public_events().where(Event.ends_at <= now).order_by(Event.starts_at.desc())
+    query = _public_events().where(Event.ends_at <= now).order_by(Event.starts_at.desc(), Event.id.desc())
     if kind is not None:
         query = query.where(Event.kind == kind)
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
@@ -47,7 +54,7 @@ def find_event_by_slug(slug: str) -> Event | None:
         .options(
             selectinload(Event.venue),
             selectinload(Event.organizations).joinedload(EventOrganization.organization),
-            selectinload(Event.stops),
+            selectinload(Event.stops).selectinload(ItineraryStop.venue),
         )
     )
 
