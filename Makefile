@@ -41,11 +41,14 @@ run: $(STAMP) translations
 	  $(FLASK) send-mail --loop & \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
-## test: lint, format check, and the whole suite with coverage
+## test: lint, format check, then the whole suite on SQLite and on a throwaway PostgreSQL
 test: $(STAMP) translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=85
+	$(BIN)/pytest --cov --cov-report=
+	@url=$$(scripts/pg-cluster.sh start) && trap 'scripts/pg-cluster.sh stop' EXIT && \
+	  echo "PostgreSQL: $$url" && \
+	  TEST_DATABASE_URL=$$url $(BIN)/pytest --cov --cov-append --cov-report=term --cov-fail-under=85
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -60,4 +63,5 @@ bench: $(STAMP) translations
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .coverage htmlcov
+	-scripts/pg-cluster.sh stop
+	rm -rf $(VENV) build .pytest_cache .coverage htmlcov

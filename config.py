@@ -1,6 +1,7 @@
 """Configuration classes. Secrets and URLs come from the environment (or a `.env` file)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -56,6 +57,11 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # Sessions (organizers) end after this long, whatever the browser does.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
+
     # Calendar feeds (see app/feeds).
     FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 90)
 
@@ -75,6 +81,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
     @classmethod
     def check(cls) -> None:

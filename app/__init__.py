@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from app import extensions, i18n, models  # noqa: F401  (models: complete metadata)
 from app.accounts.services import load_user
+from app.security import register_security
 from config import Config, config_from_env
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -32,6 +33,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_errorhandlers(app)
+    register_security(app)
     i18n.register_template_helpers(app)
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import os
 import socket
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -48,20 +49,53 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+# `make test` runs the suite twice: on SQLite, then on a throwaway PostgreSQL cluster.
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema():
+    """On PostgreSQL: build the schema once per run; each test then empties the tables."""
+    if not POSTGRES_URL:
+        yield
+        return
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = POSTGRES_URL
+
+    app = create_app(Config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield
+
+
+def _empty_postgres_tables() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(db.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, _postgres_schema):
     class Config(TestingConfig):
         # A file, not :memory:, so that threads in concurrency tests share the database.
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 40, "max_overflow": 10} if POSTGRES_URL else {}
         MAIL_SINK_DIR = str(tmp_path / "mail")
 
     app = create_app(Config)
     app.test_client_class = IsolatedClient
     with app.app_context():
-        db.create_all()
+        if POSTGRES_URL:
+            _empty_postgres_tables()
+        else:
+            db.create_all()
         yield app
         db.session.remove()
-        db.drop_all()
+        if not POSTGRES_URL:
+            db.drop_all()
         db.engine.dispose()
 
 

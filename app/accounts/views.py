@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -38,6 +38,7 @@ def login():
         user = services.authenticate(form.email.data, form.password.data, utcnow())
         db.session.commit()  # failures are counted even though sign-in is refused
         if user is not None:
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("organizer.dashboard")))
         form.form_errors.append(

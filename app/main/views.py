@@ -1,10 +1,14 @@
-"""Site-wide pages: the language switch."""
+"""Site-wide pages: the language switch and the health check."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, request
+from flask import Blueprint, abort, current_app, jsonify, redirect, request
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.db_types import utcnow
+from app.extensions import db
 from app.i18n import LANGUAGE_COOKIE
+from app.mail.queries import outbox_health
 
 bp = Blueprint("main", __name__)
 
@@ -30,3 +34,16 @@ def set_language(code: str):
     response = redirect(safe_next(request.args.get("next")))
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response
+
+
+@bp.get("/healthz")
+def healthz():
+    """For load balancers and monitoring: 200 when the database answers, else 503."""
+    try:
+        db.session.execute(db.text("SELECT 1"))
+        outbox = outbox_health(utcnow()).as_dict()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        current_app.logger.error("health check: database unavailable: %s", error)
+        return jsonify(status="error", database="unavailable"), 503
+    return jsonify(status="ok", database="ok", outbox=outbox)

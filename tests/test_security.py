@@ -1,0 +1,82 @@
+"""Headers, health, and the edges of trust."""
+
+from datetime import UTC, datetime, timedelta
+
+from app.extensions import db
+from app.mail.models import MessageStatus, OutboxMessage
+
+
+def test_every_response_carries_security_headers(client, make_event):
+    event = make_event()
+    for url in ["/", f"/events/{event.slug}", "/no-such-page", "/static/css/app.css"]:
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "script-src 'self'" in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert "Strict-Transport-Security" not in headers  # plain HTTP
+
+
+def test_hsts_only_over_https(client):
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_forwarded_headers_are_ignored_unless_a_proxy_is_configured(client):
+    response = client.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_forwarded_headers_are_trusted_behind_a_configured_proxy(app):
+    from app import create_app
+    from tests.conftest import IsolatedClient
+
+    config = {**app.config, "PROXY_FIX_HOPS": 1}
+    proxied = create_app(type("ProxiedConfig", (), config))
+    proxied.test_client_class = IsolatedClient
+    response = proxied.test_client().get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"]
+
+
+def test_session_cookie_flags(client, make_user):
+    from tests.conftest import PASSWORD
+
+    user = make_user()
+    response = client.post("/organizer/login", data={"email": user.email, "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Expires=" in cookie  # sessions end (PERMANENT_SESSION_LIFETIME)
+
+
+def test_healthz_reports_database_and_outbox(client, make_event, answer_rsvp):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "outbox": {"pending": 0, "failed": 0, "oldest_pending_seconds": None},
+    }
+    answer_rsvp(make_event(capacity=5))
+    answer_rsvp(make_event(capacity=5))
+    message = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).first()
+    message.created_at = datetime.now(UTC) - timedelta(minutes=10)
+    last = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    last.status = MessageStatus.FAILED
+    db.session.commit()
+    outbox = client.get("/healthz").json["outbox"]
+    assert (outbox["pending"], outbox["failed"]) == (1, 1)
+    assert 590 < outbox["oldest_pending_seconds"] < 700
+
+
+def test_healthz_is_503_when_the_database_is_gone(app, client):
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:////nonexistent/dir/db.sqlite3"
+    from app import create_app
+    from tests.conftest import IsolatedClient
+
+    broken = create_app(type("BrokenConfig", (), dict(app.config)))
+    broken.test_client_class = IsolatedClient
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unavailable"
