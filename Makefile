@@ -9,7 +9,7 @@ CATALOGS := app/translations
 PO := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test lint format bench clean translations update-translations
+.PHONY: run serve test lint format bench clean translations update-translations
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -40,6 +40,12 @@ run: $(STAMP) translations
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(FLASK) send-mail --loop & \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
+
+## serve: production server (gunicorn, several workers); needs SECRET_KEY and DATABASE_URL.
+## Run the mail worker beside it: `flask --app wsgi send-mail --loop` (see docs/deploy.md).
+serve: $(STAMP) translations
+	CONVOCA_ENV=production $(FLASK) db upgrade
+	CONVOCA_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 ## test: lint, format check, then the whole suite on SQLite and on a throwaway PostgreSQL
 test: $(STAMP) translations

@@ -62,6 +62,14 @@ class Config:
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
 
+    # Rate limits per client address (Flask-Limiter). Memory storage suits one server process;
+    # with several processes or servers, point RATELIMIT_STORAGE_URI at Redis (redis://…).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_RSVP = os.environ.get("RATELIMIT_RSVP", "20 per minute;200 per hour")
+    RATELIMIT_SIGN_IN = os.environ.get("RATELIMIT_SIGN_IN", "10 per minute;50 per hour")
+    RATELIMIT_FEEDS = os.environ.get("RATELIMIT_FEEDS", "120 per minute")
+
     # Calendar feeds (see app/feeds).
     FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 90)
 
@@ -77,6 +85,7 @@ class TestingConfig(Config):
     PUBLIC_URL = "http://127.0.0.1"
     MAIL_SUPPRESS_SEND = False  # tests deliver to a real SMTP server of their own
     WTF_CSRF_ENABLED = False  # tests that check CSRF turn it back on
+    RATELIMIT_ENABLED = False  # likewise for rate limits
 
 
 class ProductionConfig(Config):

@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
+    extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.login_manager.user_loader(load_user)
     extensions.login_manager.login_message = lazy_gettext("Please sign in to continue.")

@@ -1,6 +1,8 @@
 """Every Flask extension object, created unbound; the factory binds them to the app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -29,4 +31,6 @@ csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
 login_manager = LoginManager()
+# Keyed by client address; behind a proxy, set PROXY_FIX_HOPS so that is the real client.
+limiter = Limiter(key_func=get_remote_address)
 login_manager.login_view = "accounts.login"

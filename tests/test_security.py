@@ -80,3 +80,44 @@ def test_healthz_is_503_when_the_database_is_gone(app, client):
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json["database"] == "unavailable"
+
+
+def test_rsvp_posts_are_rate_limited_with_a_friendly_page(app, client, make_event):
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_RSVP="3 per minute")
+    from app.extensions import limiter
+
+    limiter.init_app(app)
+    event = make_event(capacity=50)
+    statuses = [
+        client.post(
+            f"/events/{event.slug}/rsvp",
+            data={
+                "name": "A",
+                "email": f"a{n}@example.com",
+                "organization": "X",
+                "response": "yes",
+                "language": "en",
+            },
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    page = client.post(f"/events/{event.slug}/rsvp", data={})
+    assert page.status_code == 429
+    assert "Too many requests" in page.text
+    assert "Retry-After" in page.headers
+    assert client.get(f"/events/{event.slug}").status_code == 200  # reading is not limited
+
+
+def test_sign_in_attempts_are_rate_limited(app, client):
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_SIGN_IN="2 per minute")
+    from app.extensions import limiter
+
+    limiter.init_app(app)
+    codes = [
+        client.post(
+            "/organizer/login", data={"email": "x@example.org", "password": "y"}
+        ).status_code
+        for _ in range(3)
+    ]
+    assert codes == [401, 401, 429]

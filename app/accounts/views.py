@@ -2,7 +2,17 @@
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -12,7 +22,7 @@ from app.accounts import services
 from app.accounts.forms import ChangePasswordForm, LoginForm, NewAccountForm
 from app.accounts.models import Role, User
 from app.db_types import utcnow
-from app.extensions import db
+from app.extensions import db, limiter
 from app.main.views import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/organizer")
@@ -30,6 +40,7 @@ def admin_required(view):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIGN_IN"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("organizer.dashboard"))

@@ -1,12 +1,12 @@
 """RSVP pages: answering from the event page, and the no-account manage link."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
 from app.events import queries as event_queries
-from app.extensions import db
+from app.extensions import db, limiter
 from app.i18n import current_language
 from app.rsvps import services
 from app.rsvps.forms import CancelRsvpForm, ChangeRsvpForm, RsvpForm
@@ -43,6 +43,7 @@ def _record(action):
 
 
 @bp.post("/events/<slug>/rsvp")
+@limiter.limit(lambda: current_app.config["RATELIMIT_RSVP"])
 def submit(slug: str):
     event = event_queries.find_event_by_slug(slug)
     if event is None or not event_queries.can_view(event):
@@ -136,6 +137,7 @@ def _error_message(error: services.RsvpError) -> str:
 
 
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_RSVP"], methods=["POST"])
 def manage(token: str):
     rsvp = _rsvp_or_404(token)
     current = {
