@@ -47,8 +47,14 @@ serve: $(STAMP) translations
 	CONVOCA_ENV=production $(FLASK) db upgrade
 	CONVOCA_ENV=production $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 ## test: lint, format check, then the whole suite on SQLite and on a throwaway PostgreSQL
-test: $(STAMP) translations
+test: $(STAMP) translations $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest --cov --cov-report=

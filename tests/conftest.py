@@ -260,7 +260,7 @@ class Mailbox(list):
         return [m for m in self if address in m["To"]]
 
 
-class _Handler:
+class RecordingHandler:
     def __init__(self, mailbox: Mailbox):
         self.mailbox = mailbox
         self.refuse = False
@@ -272,7 +272,7 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -283,8 +283,8 @@ def smtp(app):
     """A real SMTP server on 127.0.0.1 that the app delivers to; `smtp.handler.refuse = True`
     makes it reject messages."""
     mailbox = Mailbox()
-    handler = _Handler(mailbox)
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    handler = RecordingHandler(mailbox)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
     mail.init_app(app)  # Flask-Mail reads its settings at init

@@ -1,0 +1,78 @@
+"""What attendees do, in a real browser: browse, open an event, RSVP, follow the emailed link."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
+
+
+def test_browse_the_list_and_open_an_event(live, page):
+    page.goto(live.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming events")
+    cards = page.locator(".event-card h2")
+    titles = cards.all_inner_texts()
+    assert "Stakeholder Working Group Meeting" in titles
+    assert "Smart Border Coalition Board of Directors Meeting" not in titles  # invite-only
+    screenshot(page, "events-desktop")
+
+    page.get_by_role("link", name="Visits").click()
+    expect(page).to_have_url(re.compile(r"kind=visit"))
+    assert all(b == "Visit" for b in page.locator(".event-card .badge").all_inner_texts())
+
+    page.get_by_role("link", name="U.S. Ambassador Ron Johnson's CaliBaja visit").click()
+    expect(page.get_by_role("heading", name="Itinerary")).to_be_visible()
+    assert page.locator(".stop").count() >= 4
+    screenshot(page, "visit-desktop")
+
+
+def rsvp(page, name: str, email: str) -> None:
+    page.get_by_label("Yes, I'll attend").check()
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Organization", exact=True).fill("Instituto Tecnológico de Tijuana")
+    page.get_by_role("button", name="Send my RSVP").click()
+
+
+def test_rsvp_then_cancel_from_the_emailed_link(live, page):
+    page.goto(live.url + "/events/stakeholder-working-group-itj")
+    screenshot(page, "event-desktop")
+    rsvp(page, "Ana López", "ana@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're confirmed")
+    expect(page.get_by_text("An email with the details is on its way")).to_be_visible()
+    screenshot(page, "confirmed-desktop")
+
+    live.deliver_mail()
+    [message] = live.mailbox.to("ana@example.com")
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    manage_url = re.search(r"http://127\.0\.0\.1:\d+/rsvp/\S+", body).group(0)
+
+    page.goto(manage_url)
+    expect(page.get_by_text("Ana López")).to_be_visible()
+    page.get_by_role("button", name="Cancel my RSVP").click()
+    expect(page.get_by_text("Your RSVP is cancelled")).to_be_visible()
+    live.deliver_mail()
+    assert live.mailbox.to("ana@example.com")[-1]["Subject"].startswith("Your RSVP is cancelled")
+
+
+def test_form_errors_are_announced_and_linked_on_a_phone(live, open_page):
+    page = open_page(viewport=PHONE)
+    page.goto(live.url + "/events/stakeholder-working-group-itj")
+    page.get_by_label("Email").fill("not an email")
+    page.get_by_role("button", name="Send my RSVP").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Please check the form")
+    expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
+    summary.get_by_role("link", name=re.compile("Email")).click()
+    expect(page.get_by_label("Email")).to_be_focused()
+    screenshot(page, "rsvp-errors-phone")
+    # Nothing may stick out sideways on a phone.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+
+
+def test_pages_work_without_javascript(live, open_page):
+    page = open_page(viewport=DESKTOP, java_script_enabled=False)
+    page.goto(live.url + "/events/stakeholder-working-group-itj")
+    rsvp(page, "Luis Pérez", "luis@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're confirmed")
