@@ -20,7 +20,7 @@ from app import create_app
 from app.demo import seed_demo
 from app.extensions import db
 from config import TestingConfig
-from tests.conftest import PASSWORD, POSTGRES_URL, Mailbox, free_port, RecordingHandler
+from tests.conftest import PASSWORD, POSTGRES_URL, Mailbox, RecordingHandler, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
