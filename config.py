@@ -20,8 +20,11 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'convoca.sqlite3'}"
     )
@@ -64,11 +67,15 @@ class Config:
 
     # Rate limits per client address (Flask-Limiter). Memory storage suits one server process;
     # with several processes or servers, point RATELIMIT_STORAGE_URI at Redis (redis://…).
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_RSVP = os.environ.get("RATELIMIT_RSVP", "20 per minute;200 per hour")
     RATELIMIT_SIGN_IN = os.environ.get("RATELIMIT_SIGN_IN", "10 per minute;50 per hour")
     RATELIMIT_FEEDS = os.environ.get("RATELIMIT_FEEDS", "120 per minute")
+
+    # Reminders go to confirmed attendees this many hours before an event starts, once.
+    REMINDER_HOURS = _env_int("REMINDER_HOURS", 24)
 
     # Calendar feeds (see app/feeds).
     FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 90)
@@ -94,9 +101,11 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with the development secret or without a real database."""
-        if not os.environ.get("SECRET_KEY") or cls.SECRET_KEY == Config.SECRET_KEY:
-            raise RuntimeError("SECRET_KEY must be set in the environment in production")
+        """Refuse to start with the development secret or a short one."""
+        if cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 16:
+            raise RuntimeError(
+                "SECRET_KEY must be set in the environment in production (16+ characters)"
+            )
 
 
 CONFIGS = {

@@ -121,3 +121,16 @@ def test_sign_in_attempts_are_rate_limited(app, client):
         for _ in range(3)
     ]
     assert codes == [401, 401, 429]
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    import pytest
+
+    from app import create_app
+    from config import DEV_SECRET_KEY, ProductionConfig
+
+    for weak in [DEV_SECRET_KEY, "short"]:
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            create_app(type("Weak", (ProductionConfig,), {"SECRET_KEY": weak}))
+    app = create_app(type("Strong", (ProductionConfig,), {"SECRET_KEY": "x" * 40}))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
