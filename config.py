@@ -77,6 +77,12 @@ class Config:
     # Reminders go to confirmed attendees this many hours before an event starts, once.
     REMINDER_HOURS = _env_int("REMINDER_HOURS", 24)
 
+    # Public pages are served from a cache this many seconds old at most (app/page_cache.py).
+    PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 5)
+    # Flask-Caching storage: per process by default; "RedisCache" + CACHE_REDIS_URL to share.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "SimpleCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+
     # Calendar feeds (see app/feeds).
     FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 90)
 
@@ -93,6 +99,7 @@ class TestingConfig(Config):
     MAIL_SUPPRESS_SEND = False  # tests deliver to a real SMTP server of their own
     WTF_CSRF_ENABLED = False  # tests that check CSRF turn it back on
     RATELIMIT_ENABLED = False  # likewise for rate limits
+    PAGE_CACHE_SECONDS = 0  # tests read their own writes at once; test_page_cache turns it on
 
 
 class ProductionConfig(Config):

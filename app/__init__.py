@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     extensions.csrf.init_app(app)
     extensions.mail.init_app(app)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale)
+    extensions.cache.init_app(app)
     extensions.limiter.init_app(app)
     extensions.login_manager.init_app(app)
     extensions.login_manager.user_loader(load_user)
@@ -55,7 +56,13 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.events.views import bp as events_bp
+    from app.feeds.views import bp as feeds_bp
+    from app.invitations.views import bp as invitations_bp
+    from app.invitations.views import public_bp as invitation_link_bp
     from app.main.views import bp as main_bp
+    from app.organizer.attendees_views import bp as attendees_bp
+    from app.organizer.checkin_views import bp as checkin_bp
+    from app.organizer.events import bp as organizer_events_bp
     from app.organizer.views import bp as organizer_bp
     from app.rsvps.views import bp as rsvps_bp
 
@@ -64,15 +71,23 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rsvps_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizer_bp)
+    app.register_blueprint(organizer_events_bp)
+    app.register_blueprint(attendees_bp)
+    app.register_blueprint(checkin_bp)
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(invitation_link_bp)
+    app.register_blueprint(feeds_bp)
 
 
 def register_commands(app: Flask) -> None:
     from app.accounts.commands import create_organizer_command
     from app.demo import seed_demo_command
     from app.mail.commands import send_mail_command
+    from app.organizer.reminders import send_reminders_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_mail_command)
+    app.cli.add_command(send_reminders_command)
     app.cli.add_command(create_organizer_command)
 
 

@@ -1,6 +1,7 @@
 """Every Flask extension object, created unbound; the factory binds them to the app."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -30,6 +31,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
+cache = Cache()
 login_manager = LoginManager()
 # Keyed by client address; behind a proxy, set PROXY_FIX_HOPS so that is the real client.
 limiter = Limiter(key_func=get_remote_address)

@@ -7,6 +7,7 @@ from app.db_types import utcnow
 from app.events import queries
 from app.events.labels import KIND_LABELS, KIND_PLURALS, STATUS_LABELS
 from app.events.models import EventKind, EventStatus
+from app.page_cache import cached_page
 from app.rsvps.views import rsvp_panel_context
 
 bp = Blueprint("events", __name__)
@@ -23,6 +24,7 @@ def _kind_filter() -> EventKind | None:
 
 
 @bp.get("/")
+@cached_page
 def index():
     kind = _kind_filter()
     page = request.args.get("page", 1, type=int)
@@ -33,6 +35,7 @@ def index():
 
 
 @bp.get("/past")
+@cached_page
 def past():
     kind = _kind_filter()
     page = request.args.get("page", 1, type=int)
@@ -43,6 +46,7 @@ def past():
 
 
 @bp.get("/events/<slug>")
+@cached_page
 def detail(slug: str):
     event = queries.find_event_by_slug(slug)
     if event is None or not queries.can_view(event):
