@@ -2,78 +2,116 @@
 
 Every event keeps one UID (`Event.uid`) and a SEQUENCE that grows when its time, place or status
 changes, so a calendar that once imported it replaces that same entry on update or cancellation.
+Times are written in the event's own zone together with a VTIMEZONE that spells out its DST rules,
+so clients that do not know IANA zone names (Outlook) still place events at the right instant.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from icalendar import Calendar, vCalAddress, vText
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from icalendar import Calendar, Timezone, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 
 from app.events.labels import KIND_LABELS
-from app.events.models import Event
+from app.events.models import Event, EventKind
+from app.i18n import format_when
 from app.rsvps.models import Rsvp
 from app.urls import absolute_url
 
 PRODID = "-//Convoca//Convoca Events//EN"
 
 
-def _organizer() -> vCalAddress:
+@dataclass(frozen=True)
+class _Texts:
+    """What every VEVENT of one calendar shares, worked out once rather than per event."""
+
+    language: str
+    stamp: datetime
+    organizer: vCalAddress
+    categories: dict[EventKind, str]
+    cancelled_summary: str  # "Cancelled: %(title)s" in the calendar's language
+
+
+def _texts(language: str, stamp: datetime) -> _Texts:
     config = current_app.config
     organizer = vCalAddress(f"mailto:{config['ORGANIZER_EMAIL']}")
     organizer.params["CN"] = vText(config["ORGANIZER_NAME"])
-    return organizer
+    with force_locale(language):
+        categories = {kind: str(label) for kind, label in KIND_LABELS.items()}
+        # Some subscribed clients (Google among them) keep showing STATUS:CANCELLED events, so
+        # the title says it too. Without arguments gettext leaves the placeholder for later.
+        cancelled_summary = _("Cancelled: %(title)s")
+    return _Texts(language, stamp, organizer, categories, cancelled_summary)
+
+
+def event_url(event: Event, language: str) -> str:
+    """The event page, in the calendar's language when that is not the default one."""
+    if language == current_app.config["LANGUAGES"][0]:
+        return absolute_url("events.detail", slug=event.slug)
+    return absolute_url("events.detail", slug=event.slug, lang=language)
 
 
 def event_location(event: Event) -> str:
+    """The venue with its address; a visit without one starts at its first stop's venue."""
     if event.venue is not None:
         return event.venue.one_line
     first_stop = next((s for s in event.stops if s.venue is not None), None)
     return first_stop.venue.one_line if first_stop else ""
 
 
-def event_description(event: Event, language: str) -> str:
+def event_description(event: Event, language: str, url: str | None = None) -> str:
     """Plain text: the description, a visit's itinerary, then the event's web address."""
     parts = [event.description(language).strip()]
     if event.stops:
-        from app.i18n import format_when
-
         lines = [
             f"• {format_when(stop.starts_at, stop.ends_at, stop.timezone, language)} — "
             f"{stop.title(language)}" + (f" ({stop.venue.one_line})" if stop.venue else "")
             for stop in event.stops
         ]
         parts.append("\n".join(lines))
-    parts.append(absolute_url("events.detail", slug=event.slug))
+    parts.append(url or event_url(event, language))
     return "\n\n".join(p for p in parts if p)
 
 
-def event_component(event: Event, language: str, stamp: datetime) -> VEvent:
-    """The VEVENT for an event, with local times and its zone (VTIMEZONE added by callers)."""
+def _vevent(event: Event, texts: _Texts) -> VEvent:
+    url = event_url(event, texts.language)
+    title = event.title(texts.language)
     vevent = VEvent()
     vevent.add("uid", event.uid)
-    vevent.add("dtstamp", stamp)
+    vevent.add("dtstamp", texts.stamp)
+    vevent.add("created", event.created_at)
     vevent.add("last-modified", event.updated_at)
     vevent.add("sequence", event.sequence)
     vevent.add("dtstart", event.starts_at.astimezone(event.zone))
     vevent.add("dtend", event.ends_at.astimezone(event.zone))
-    vevent.add("summary", event.title(language))
+    vevent.add(
+        "summary", texts.cancelled_summary % {"title": title} if event.is_cancelled else title
+    )
     location = event_location(event)
     if location:
         vevent.add("location", location)
-    vevent.add("description", event_description(event, language))
-    vevent.add("url", absolute_url("events.detail", slug=event.slug))
+    vevent.add("description", event_description(event, texts.language, url))
+    vevent.add("url", url)
     vevent.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
-    vevent.add("categories", [str(KIND_LABELS[event.kind])])
-    vevent.add("organizer", _organizer())
-    vevent.add("transp", "OPAQUE")
+    vevent.add("categories", [texts.categories[event.kind]])
+    vevent.add("organizer", texts.organizer)
+    # A cancelled event no longer keeps its time busy.
+    vevent.add("transp", "TRANSPARENT" if event.is_cancelled else "OPAQUE")
     return vevent
 
 
-def _calendar(method: str, stamp_components: Iterable[VEvent], name: str | None) -> Calendar:
+def event_component(event: Event, language: str, stamp: datetime) -> VEvent:
+    """The VEVENT for an event, with local times and its zone (VTIMEZONE added by callers)."""
+    return _vevent(event, _texts(language, stamp))
+
+
+def _calendar(method: str, components: list[VEvent], name: str | None) -> Calendar:
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -82,22 +120,31 @@ def _calendar(method: str, stamp_components: Iterable[VEvent], name: str | None)
     if name:
         cal.add("name", name)
         cal.add("x-wr-calname", name)
-    for component in stamp_components:
-        cal.add_component(component)
-    _add_timezones(cal)
+    cal.subcomponents.extend(components)
+    _add_timezones(cal, components)
     return cal
 
 
-def _add_timezones(cal: Calendar) -> None:
-    """A VTIMEZONE for every TZID used, covering the events' years (RFC 5545 §3.6.5)."""
-    starts = [c.decoded("dtstart") for c in cal.walk("VEVENT")]
-    if not starts:
+def _add_timezones(cal: Calendar, components: list[VEvent]) -> None:
+    """A VTIMEZONE for every TZID used, before the events, covering their dates (RFC 5545 §3.6.5).
+
+    Each one spans a year either side of the events, which holds every DST change they need.
+    The TZIDs come from the events' own DTSTART/DTEND rather than a walk over every property.
+    """
+    if not components:
         return
+    starts = [c.decoded("dtstart") for c in components]
     first = min(starts).date() - timedelta(days=366)
     last = max(starts).date() + timedelta(days=366)
-    cal.add_missing_timezones(first_date=first, last_date=last)
-    # Put VTIMEZONEs before the events that refer to them, as some clients expect.
-    cal.subcomponents.sort(key=lambda c: c.name != "VTIMEZONE")
+    tzids = {
+        component[name].params.get("TZID")
+        for component in components
+        for name in ("DTSTART", "DTEND")
+    }
+    tzids.discard(None)  # UTC times carry no TZID
+    cal.subcomponents[:0] = [
+        Timezone.from_tzid(tzid, first_date=first, last_date=last) for tzid in sorted(tzids)
+    ]
 
 
 def publish_calendar(
@@ -108,11 +155,18 @@ def publish_calendar(
     *,
     refresh: timedelta | None = None,
 ) -> Calendar:
-    """A METHOD:PUBLISH calendar: feeds and single-event downloads."""
-    cal = _calendar("PUBLISH", (event_component(e, language, stamp) for e in events), name)
+    """A METHOD:PUBLISH calendar: feeds (named, with a refresh interval) and single downloads.
+
+    `name` may be a lazy string: it is rendered in `language`, like everything else.
+    """
+    texts = _texts(language, stamp)
+    with force_locale(language):
+        name = str(name) if name else None
+    cal = _calendar("PUBLISH", [_vevent(event, texts) for event in events], name)
     if refresh is not None:
+        # RFC 7986, and the older name Outlook and Apple Calendar read.
         cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", refresh)
+        cal.add("x-published-ttl", vDuration(refresh))
     return cal
 
 

@@ -76,9 +76,7 @@ def test_cancellation_promotes_the_first_waitlisted_and_emails_them(make_event, 
     assert kinds_sent_to(seated) == ["rsvp_confirmed", "rsvp_cancelled"]
 
 
-def test_a_party_too_large_keeps_its_place_while_a_smaller_one_is_seated(
-    make_event, answer_rsvp
-):
+def test_a_party_too_large_keeps_its_place_while_a_smaller_one_is_seated(make_event, answer_rsvp):
     event = make_event(capacity=3, guest_limit=2)
     leaving = answer_rsvp(event)
     answer_rsvp(event, guests=1)
@@ -255,3 +253,12 @@ def test_the_rsvp_and_its_email_are_written_together(make_event, make_answer):
     db.session.rollback()  # the caller's transaction fails after the service ran
     assert db.session.scalar(db.select(db.func.count()).select_from(Rsvp)) == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_answering_does_not_count_as_a_change_to_the_event(make_event, answer_rsvp):
+    """Calendar feeds use the event's updated_at: an RSVP must not make every feed stale."""
+    event = make_event(capacity=5)
+    before = event.updated_at
+    answer_rsvp(event)
+    db.session.refresh(event)
+    assert event.updated_at == before

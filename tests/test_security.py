@@ -134,3 +134,12 @@ def test_production_refuses_to_start_without_a_real_secret_key():
             create_app(type("Weak", (ProductionConfig,), {"SECRET_KEY": weak}))
     app = create_app(type("Strong", (ProductionConfig,), {"SECRET_KEY": "x" * 40}))
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_feeds_are_rate_limited(app, client):
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_FEEDS="2 per minute")
+    from app.extensions import limiter
+
+    limiter.init_app(app)
+    codes = [client.get("/calendar.ics").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]

@@ -98,7 +98,12 @@ def lock_event(event: Event) -> Event:
     takes the database's write lock, which other writers wait for (busy_timeout).
     """
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(Event).where(Event.id == event.id).values(id=Event.id))
+        # Naming updated_at keeps its onupdate from firing: taking the lock changes nothing.
+        db.session.execute(
+            update(Event)
+            .where(Event.id == event.id)
+            .values(id=Event.id, updated_at=Event.updated_at)
+        )
     locked = db.session.execute(
         db.select(Event)
         .where(Event.id == event.id)
