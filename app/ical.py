@@ -79,8 +79,8 @@ def event_description(event: Event, language: str, url: str | None = None) -> st
     return "\n\n".join(p for p in parts if p)
 
 
-def _vevent(event: Event, texts: _Texts) -> VEvent:
-    url = event_url(event, texts.language)
+def _vevent(event: Event, texts: _Texts, url: str | None = None) -> VEvent:
+    url = url or event_url(event, texts.language)
     title = event.title(texts.language)
     vevent = VEvent()
     vevent.add("uid", event.uid)
@@ -106,9 +106,10 @@ def _vevent(event: Event, texts: _Texts) -> VEvent:
     return vevent
 
 
-def event_component(event: Event, language: str, stamp: datetime) -> VEvent:
-    """The VEVENT for an event, with local times and its zone (VTIMEZONE added by callers)."""
-    return _vevent(event, _texts(language, stamp))
+def event_component(event: Event, language: str, stamp: datetime, url: str | None = None) -> VEvent:
+    """The VEVENT for an event, with local times and its zone (VTIMEZONE added by callers).
+    `url` replaces the public page's address, for events the public cannot open."""
+    return _vevent(event, _texts(language, stamp), url)
 
 
 def _calendar(method: str, components: list[VEvent], name: str | None) -> Calendar:
@@ -170,11 +171,13 @@ def publish_calendar(
     return cal
 
 
-def invitation(event: Event, rsvp: Rsvp, method: str, stamp: datetime) -> Calendar:
+def invitation(
+    event: Event, rsvp: Rsvp, method: str, stamp: datetime, url: str | None = None
+) -> Calendar:
     """An iTIP invitation (RFC 5546) for one attendee: REQUEST adds or updates, CANCEL removes."""
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
-    vevent = event_component(event, rsvp.language, stamp)
+    vevent = event_component(event, rsvp.language, stamp, url)
     attendee = vCalAddress(f"mailto:{rsvp.email}")
     attendee.params["CN"] = vText(rsvp.name)
     attendee.params["ROLE"] = vText("REQ-PARTICIPANT")

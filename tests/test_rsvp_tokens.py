@@ -32,3 +32,25 @@ def test_rotating_revokes_old_links(make_event, answer_rsvp):
     rotate_tokens(rsvp)
     assert find_by_token(old) is None
     assert find_by_token(make_token(rsvp)) is rsvp
+
+
+def test_odd_tokens_are_404_not_500(client, make_event, answer_rsvp):
+    rsvp = answer_rsvp(make_event())
+    mac = make_token(rsvp).split(".", 1)[1]
+    for token in [f"{rsvp.id}.é{mac[1:]}", "9" * 40 + "." + mac, f"١.{mac}", f"{rsvp.id}.{mac}="]:
+        assert find_by_token(token) is None, token
+        assert client.get(f"/rsvp/{token}").status_code == 404, token
+
+
+def test_emails_for_invite_only_events_link_to_the_attendees_own_page(make_event, answer_rsvp):
+    from app.events.models import Visibility
+    from app.extensions import db
+    from app.mail.models import OutboxMessage
+
+    event = make_event(capacity=5, visibility=Visibility.INVITE_ONLY)
+    rsvp = answer_rsvp(event)
+    message = db.session.scalars(db.select(OutboxMessage)).one()
+    manage_url = f"http://127.0.0.1/rsvp/{make_token(rsvp)}"
+    assert f"/events/{event.slug}" not in message.body_text
+    assert manage_url in message.body_text
+    assert f"URL:{manage_url}" in message.ics.replace("\r\n ", "")

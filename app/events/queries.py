@@ -1,6 +1,9 @@
 """Reading events for the public side: what is listed, and who may see what."""
 
+from __future__ import annotations
+
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
@@ -15,6 +18,9 @@ from app.events.models import (
     Visibility,
 )
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.invitations.models import Invitation
 
 PAGE_SIZE = 25
 
@@ -59,10 +65,18 @@ def find_event_by_slug(slug: str) -> Event | None:
     )
 
 
-def can_view(event: Event) -> bool:
-    """Whether an anonymous visitor may see the event.
+def can_view(event: Event, invitation: Invitation | None = None) -> bool:
+    """Whether an anonymous visitor may see the event, holding `invitation` if one is given.
 
-    Drafts and invite-only events stay hidden (404, so their existence is not revealed); the
-    organizer workspace and invitations will widen this for their own audiences.
+    Drafts and invite-only events stay hidden (404, so their existence is not revealed). A
+    live invitation opens its own invite-only event, once published: never a draft (whatever
+    links went out before it was unpublished), never another event, never once revoked.
     """
-    return event.is_public
+    if event.is_public:
+        return True
+    return (
+        invitation is not None
+        and invitation.event_id == event.id
+        and not invitation.is_revoked
+        and event.status is not EventStatus.DRAFT
+    )

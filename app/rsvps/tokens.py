@@ -9,6 +9,7 @@ used to change the answer.
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 from flask import current_app
@@ -16,8 +17,13 @@ from flask import current_app
 from app.extensions import db
 from app.rsvps.models import Rsvp
 
+# An id of at most 18 ASCII digits (fits a BIGINT) and an unpadded base64url SHA-256.
+_TOKEN_ID = re.compile(r"[0-9]{1,18}")
+_TOKEN_MAC = re.compile(r"[A-Za-z0-9_-]{43}")
+
 MANAGE = "manage"
 FEED = "feed"
+CHECKIN = "checkin"  # the QR code in confirmation emails, opened by an organizer at the door
 
 
 def _mac(rsvp_id: int, nonce: str, purpose: str) -> str:
@@ -33,7 +39,7 @@ def make_token(rsvp: Rsvp, purpose: str = MANAGE) -> str:
 def find_by_token(token: str, purpose: str = MANAGE) -> Rsvp | None:
     """The RSVP a token opens, or None for anything malformed, unknown or revoked."""
     rsvp_id, _, mac = token.partition(".")
-    if not rsvp_id.isdigit() or not mac or len(token) > 100:
+    if not _TOKEN_ID.fullmatch(rsvp_id) or not _TOKEN_MAC.fullmatch(mac):
         return None
     rsvp = db.session.get(Rsvp, int(rsvp_id))
     if rsvp is None:

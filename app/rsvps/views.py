@@ -1,6 +1,15 @@
 """RSVP pages: answering from the event page, and the no-account manage link."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -8,6 +17,8 @@ from app.db_types import utcnow
 from app.events import queries as event_queries
 from app.extensions import db, limiter
 from app.i18n import current_language
+from app.invitations.tokens import find_by_token as find_invitation
+from app.invitations.tokens import make_token as make_invitation_token
 from app.rsvps import services
 from app.rsvps.forms import CancelRsvpForm, ChangeRsvpForm, RsvpForm
 from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS
@@ -17,17 +28,50 @@ from app.rsvps.tokens import FEED, find_by_token, make_token
 bp = Blueprint("rsvps", __name__)
 
 
-def rsvp_panel_context(event, form=None) -> dict:
-    """What the RSVP part of an event page needs: the form, or why there is none."""
+# The hidden field in which the RSVP form carries an invitation's token (app/invitations).
+INVITATION_FIELD = "invitation"
+
+
+def rsvp_panel_context(event, form=None, invitation=None) -> dict:
+    """What the RSVP part of an event page needs: the form, or why there is none.
+
+    With an invitation the form is the invitee's: prefilled, and carrying the invitation along
+    so that an invite-only event accepts the answer.
+    """
     reason = services.closed_reason(event, utcnow())
     if form is None and reason is None:
-        form = RsvpForm(language=current_language())
+        prefill = {"name": invitation.name, "email": invitation.email} if invitation else {}
+        form = RsvpForm(language=current_language(), **prefill)
         form.fit_to(event)
+    if form is not None and invitation is not None:
+        _for_invitee(form, invitation)
     return {
         "form": form,
         "closed_message": CLOSED_MESSAGES[reason] if reason else None,
         "seats_left": seats_left(event),
+        "invitation": invitation,
+        "invitation_field": INVITATION_FIELD,
+        "invitation_token": make_invitation_token(invitation) if invitation else None,
     }
+
+
+def _for_invitee(form: RsvpForm, invitation) -> None:
+    """An invitation answers for the address it was sent to, whatever the form says: it must
+    not let anyone RSVP as someone else. The field is shown read-only."""
+    form.email.data = invitation.email
+    form.email.render_kw = {**(form.email.render_kw or {}), "readonly": True}
+
+
+def _posted_invitation(event):
+    """The invitation an RSVP form carries, if any. A forged or revoked one, or one for another
+    event, is a 404, as its link is."""
+    token = request.form.get(INVITATION_FIELD)
+    if not token:
+        return None
+    invitation = find_invitation(token)
+    if invitation is None or event is None or invitation.event_id != event.id:
+        abort(404)
+    return invitation
 
 
 def _record(action):
@@ -46,10 +90,13 @@ def _record(action):
 @limiter.limit(lambda: current_app.config["RATELIMIT_RSVP"])
 def submit(slug: str):
     event = event_queries.find_event_by_slug(slug)
-    if event is None or not event_queries.can_view(event):
+    invitation = _posted_invitation(event)
+    if event is None or not event_queries.can_view(event, invitation):
         abort(404)
     form = RsvpForm()
     form.fit_to(event)
+    if invitation is not None:
+        _for_invitee(form, invitation)
     if form.is_bot:
         # Look like success so the bot learns nothing; nothing is stored or sent.
         return render_template("rsvps/received.html", event=event)
@@ -60,7 +107,7 @@ def submit(slug: str):
         ), 409
     if not form.validate_on_submit():
         return render_template(
-            "events/detail.html", event=event, **rsvp_panel_context(event, form)
+            "events/detail.html", event=event, **rsvp_panel_context(event, form, invitation)
         ), 422
 
     answer = services.Answer(
@@ -86,7 +133,7 @@ def submit(slug: str):
         db.session.rollback()
         form.form_errors.append(_error_message(error))
         return render_template(
-            "events/detail.html", event=event, **rsvp_panel_context(event, form)
+            "events/detail.html", event=event, **rsvp_panel_context(event, form, invitation)
         ), 409
     rsvp = outcome.rsvp
     return render_template(

@@ -1,0 +1,164 @@
+"""Inviting people to an event, sending an invitation again, and revoking it.
+
+Plain functions over models, callable without a request. They flush but never commit: the
+caller owns the transaction, so invitations and their emails are stored together or not at all,
+and the outbox delivers only what was committed.
+
+Invitations go out the moment they are added, so the event must be published with RSVPs open:
+a link to a draft would show the invitee a 404, and one to a closed event could not be answered.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.events.models import Event
+from app.extensions import db
+from app.invitations import notifications
+from app.invitations.models import Invitation
+from app.invitations.parsing import Entry
+from app.invitations.tokens import rotate_token
+from app.rsvps.queries import email_key
+from app.rsvps.services import ClosedReason, closed_reason
+
+
+class InvitationError(Exception):
+    """A rule stopped the sending; the view turns it into a message."""
+
+
+class NotPublished(InvitationError):
+    """The event is a draft: invite once it is published, so that links work when they arrive."""
+
+
+class InvitationsClosed(InvitationError):
+    """The event takes no RSVPs (cancelled, started, deadline passed): nothing to invite to."""
+
+    def __init__(self, reason: ClosedReason):
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class Result(enum.StrEnum):
+    INVITED = "invited"
+    ALREADY_INVITED = "already_invited"  # by an earlier list; not duplicated, not emailed
+    REPEATED = "repeated"  # the same address earlier in this list
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class LineReport:
+    entry: Entry
+    result: Result
+    invitation: Invitation | None = None
+    first_number: int | None = None  # for REPEATED: the line that invited them
+
+
+@dataclass(frozen=True)
+class InviteReport:
+    lines: list[LineReport]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Lines per result, by the result's value: `report.counts["invited"]`."""
+        return {
+            result.value: sum(1 for line in self.lines if line.result is result)
+            for result in Result
+        }
+
+    @property
+    def invalid_entries(self) -> list[Entry]:
+        return [line.entry for line in self.lines if line.result is Result.INVALID]
+
+
+def check_can_send(event: Event, now: datetime) -> None:
+    """Raise unless invitations to `event` can go out now."""
+    reason = closed_reason(event, now)
+    if reason is ClosedReason.NOT_PUBLISHED:
+        raise NotPublished()
+    if reason is not None:
+        raise InvitationsClosed(reason)
+
+
+def invite(event: Event, entries: Iterable[Entry], language: str, now: datetime) -> InviteReport:
+    """Invite every new address in `entries` and email each one; report on every line.
+
+    Addresses are compared case-insensitively (as RSVPs are). Someone already invited is left
+    as they are, even if revoked: a pasted list should not undo an organizer's revocation, and
+    "Resend" is there to restore them. `language` applies where the line does not set one.
+    """
+    check_can_send(event, now)
+    existing = {
+        invitation.email_key: invitation
+        for invitation in db.session.scalars(
+            db.select(Invitation).where(Invitation.event_id == event.id)
+        )
+    }
+    first_seen: dict[str, int] = {}
+    lines = []
+    for entry in entries:
+        if entry.invitee is None:
+            lines.append(LineReport(entry, Result.INVALID))
+            continue
+        key = email_key(entry.invitee.email)
+        if key in first_seen:
+            lines.append(LineReport(entry, Result.REPEATED, first_number=first_seen[key]))
+            continue
+        first_seen[key] = entry.number
+        if key in existing:
+            lines.append(LineReport(entry, Result.ALREADY_INVITED, existing[key]))
+            continue
+        invitation = Invitation(
+            event=event,
+            name=entry.invitee.name,
+            email=entry.invitee.email,
+            email_key=key,
+            send_count=0,
+        )
+        db.session.add(invitation)
+        _send(invitation, entry.invitee.language or language, now)
+        lines.append(LineReport(entry, Result.INVITED, invitation))
+    db.session.flush()
+    return InviteReport(lines)
+
+
+def resend(invitation: Invitation, language: str, now: datetime) -> bool:
+    """Email the invitation again; a revoked one is restored with a new link.
+
+    The link stays the same otherwise: the invitee may already be using the first email, and
+    a resend usually means "it went to spam", not "it leaked" (revoke for that). Returns
+    whether the link is new.
+    """
+    check_can_send(invitation.event, now)
+    restored = invitation.is_revoked
+    invitation.revoked_at = None  # revoke() already rotated the nonce: old links stay dead
+    _send(invitation, language, now, resent=True, new_link=restored)
+    db.session.flush()
+    return restored
+
+
+def revoke(invitation: Invitation, now: datetime) -> None:
+    """The link stops working at once (404), quietly: the invitee is not emailed.
+
+    An RSVP already made through it stays, and the organizer still sees it in the invitee list.
+    """
+    if invitation.is_revoked:
+        return
+    invitation.revoked_at = now
+    rotate_token(invitation)
+    db.session.flush()
+
+
+def _send(
+    invitation: Invitation,
+    language: str,
+    now: datetime,
+    *,
+    resent: bool = False,
+    new_link: bool = False,
+) -> None:
+    notifications.queue_invitation(invitation, language, resent=resent, new_link=new_link)
+    invitation.send_count += 1
+    invitation.last_sent_at = now

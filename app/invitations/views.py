@@ -1,0 +1,170 @@
+"""Invitation pages: the organizer's invitee list, and the invitee's personal link.
+
+The organizer routes live under /organizer/ and require sign-in like the rest of the workspace.
+The personal link is public (/invitation/<token>), on its own blueprint, so that no route under
+/organizer/ is ever reachable without signing in.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy.exc import IntegrityError
+
+from app.db_types import utcnow
+from app.events import queries as event_queries
+from app.extensions import db
+from app.i18n import current_language
+from app.invitations import labels, queries, services
+from app.invitations.forms import AddInviteesForm, ResendForm, RevokeForm
+from app.invitations.parsing import InviteeListError, parse_csv, parse_pasted
+from app.invitations.tokens import find_by_token
+from app.rsvps.labels import STATUS_LABELS
+from app.rsvps.views import rsvp_panel_context
+
+bp = Blueprint("invitations", __name__, url_prefix="/organizer")
+public_bp = Blueprint("invitation_link", __name__)
+
+
+@bp.before_request
+@login_required
+def require_sign_in() -> None:
+    """Invitee lists are attendee data: never shown without a signed-in organizer."""
+
+
+def _event_or_404(slug: str):
+    event = event_queries.find_event_by_slug(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _invitation_or_404(event, invitation_id: int):
+    invitation = queries.find_invitation(event, invitation_id)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+def _commit(action):
+    """Run a service call and commit. If another organizer invited one of the same addresses
+    meanwhile (the unique key says so), run it once more: that address now counts as invited."""
+    try:
+        result = action()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        result = action()
+        db.session.commit()
+    return result
+
+
+def _render_index(event, form: AddInviteesForm, status: int = 200, report=None):
+    rows = queries.invitee_rows(event)
+    resend_forms = {}
+    for row in rows:
+        # An invitee who answered chose a language; otherwise the organizer's is the guess.
+        language = row.rsvp.language if row.rsvp else current_language()
+        resend_forms[row.invitation.id] = ResendForm(formdata=None, language=language)
+    return render_template(
+        "invitations/index.html",
+        event=event,
+        form=form,
+        report=report,
+        rows=rows,
+        summary=queries.InviteeSummary.of(rows),
+        resend_forms=resend_forms,
+        revoke_form=RevokeForm(),
+        status_labels=STATUS_LABELS,
+        line_problem=labels.line_problem,
+    ), status
+
+
+@bp.get("/events/<slug>/invitations")
+def index(slug: str):
+    event = _event_or_404(slug)
+    return _render_index(event, AddInviteesForm(language=current_language()))
+
+
+@bp.post("/events/<slug>/invitations")
+def add(slug: str):
+    event = _event_or_404(slug)
+    form = AddInviteesForm()
+    if not form.validate_on_submit():
+        return _render_index(event, form, 422)
+    try:
+        if form.has_file:
+            entries = parse_csv(form.csv_file.data.read())
+        else:
+            entries = parse_pasted(form.invitees.data)  # unstripped: line numbers stay true
+    except InviteeListError as error:
+        form.form_errors.append(labels.list_problem(error.problem))
+        return _render_index(event, form, 422)
+
+    try:
+        report = _commit(lambda: services.invite(event, entries, form.language.data, utcnow()))
+    except services.InvitationError as error:
+        db.session.rollback()
+        form.form_errors.append(labels.sending_refused(error))
+        return _render_index(event, form, 409)
+    # The lines that could not be read stay in the box, ready to be corrected and sent again.
+    fresh = AddInviteesForm(formdata=None, language=form.language.data)
+    if not form.has_file:
+        fresh.invitees.data = "\n".join(entry.text for entry in report.invalid_entries)
+    return _render_index(event, fresh, report=report)
+
+
+@bp.post("/events/<slug>/invitations/<int:invitation_id>/resend")
+def resend(slug: str, invitation_id: int):
+    event = _event_or_404(slug)
+    invitation = _invitation_or_404(event, invitation_id)
+    form = ResendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        new_link = services.resend(invitation, form.language.data, utcnow())
+        db.session.commit()
+    except services.InvitationError as error:
+        db.session.rollback()
+        flash(labels.sending_refused(error), "error")
+        return redirect(url_for("invitations.index", slug=slug))
+    who = invitation.name or invitation.email
+    if new_link:
+        flash(_("%(who)s is invited again, with a new link.", who=who), "ok")
+    else:
+        flash(_("The invitation was sent again to %(who)s.", who=who), "ok")
+    return redirect(url_for("invitations.index", slug=slug))
+
+
+@bp.post("/events/<slug>/invitations/<int:invitation_id>/revoke")
+def revoke(slug: str, invitation_id: int):
+    event = _event_or_404(slug)
+    invitation = _invitation_or_404(event, invitation_id)
+    if not RevokeForm().validate_on_submit():
+        abort(400)
+    services.revoke(invitation, utcnow())
+    db.session.commit()
+    flash(
+        _(
+            "%(who)s's invitation link no longer works. Any RSVP they made stays; resend to "
+            "invite them again with a new link.",
+            who=invitation.name or invitation.email,
+        ),
+        "ok",
+    )
+    return redirect(url_for("invitations.index", slug=slug))
+
+
+@public_bp.get("/invitation/<token>")
+def show(token: str):
+    """The event page with its RSVP form, opened for (and prefilled with) the invitee."""
+    invitation = find_by_token(token)
+    if invitation is None:
+        abort(404)
+    event = event_queries.find_event_by_slug(invitation.event.slug)
+    if event is None or not event_queries.can_view(event, invitation):
+        abort(404)
+    page = render_template(
+        "invitations/event.html", event=event, **rsvp_panel_context(event, invitation=invitation)
+    )
+    # A personal page (name, address, token in the form): never kept by a shared cache.
+    return page, {"Cache-Control": "private, no-store"}
