@@ -1,16 +1,23 @@
-"""`flask send-mail`: deliver the outbox once, or keep delivering as a worker."""
+"""`flask send-mail`: deliver the outbox once, or keep delivering as a worker (which also
+queues the reminders that come due)."""
 
 import time
 
 import click
 from flask.cli import with_appcontext
 
+from app.db_types import utcnow
 from app.extensions import db
 from app.mail.sender import deliver_pending, retry_failed
+from app.organizer.reminders import send_due_reminders
 
 
 @click.command("send-mail")
-@click.option("--loop", is_flag=True, help="Keep running, delivering as messages come due.")
+@click.option(
+    "--loop",
+    is_flag=True,
+    help="Keep running, delivering as messages come due and queueing due reminders.",
+)
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between passes.")
 @click.option("--retry-failed", "retry", is_flag=True, help="Requeue messages that gave up.")
 @with_appcontext
@@ -19,6 +26,10 @@ def send_mail_command(loop: bool, interval: float, retry: bool) -> None:
     if retry:
         click.echo(f"Requeued {retry_failed()} failed messages.")
     while True:
+        if loop:
+            reminders = send_due_reminders(utcnow())
+            if reminders:
+                click.echo(f"reminders queued: {reminders}")
         report = deliver_pending()
         if report.attempted or not loop:
             click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")

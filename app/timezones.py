@@ -1,0 +1,104 @@
+"""Wall-clock times in IANA zones: what organizers type, turned into instants and back.
+
+Organizers think in the local time of the place ("9:00 in Tijuana"); the database stores UTC.
+Twice a year that mapping is not one-to-one. In the spring gap a local time never happens
+(02:30 on 2027-03-14 in Tijuana): we refuse it rather than guess. In the fall overlap a local
+time happens twice (01:30 on 2027-11-07): we take the first occurrence, still on daylight time,
+which is what Python gives for `fold=0` (PEP 495) and what most calendar apps do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+# Offered first in forms; any other IANA zone is accepted too.
+SUGGESTED_ZONES = (
+    "America/Tijuana",
+    "America/Los_Angeles",
+    "America/Mexico_City",
+    "America/Hermosillo",
+    "America/Phoenix",
+    "America/Denver",
+    "America/Chicago",
+    "America/Monterrey",
+    "America/New_York",
+    "America/Cancun",
+)
+
+
+class TimeZoneError(ValueError):
+    """A local time that cannot become an instant; the form turns it into a message."""
+
+
+class UnknownZone(TimeZoneError):
+    def __init__(self, name: str):
+        super().__init__(f"unknown time zone {name!r}")
+        self.name = name
+
+
+class NonexistentLocalTime(TimeZoneError):
+    """The clocks skip this local time (the spring DST gap)."""
+
+    def __init__(self, local: datetime, zone: str, skipped_to: datetime):
+        super().__init__(f"{local:%Y-%m-%d %H:%M} does not exist in {zone}")
+        self.local = local
+        self.zone = zone
+        self.skipped_to = skipped_to  # the local time the clocks jump to
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def canonical_zone(name: str) -> str:
+    """The IANA name as spelled in the database ("america/tijuana" -> "America/Tijuana").
+
+    Only names of the tz database are accepted, not file paths or POSIX TZ strings.
+    """
+    found = _zones_by_folded_name().get(name.strip().casefold())
+    if found is None:
+        raise UnknownZone(name)
+    return found
+
+
+def is_known_zone(name: str) -> bool:
+    try:
+        canonical_zone(name)
+    except UnknownZone:
+        return False
+    return True
+
+
+def to_utc(local: datetime, zone: str) -> datetime:
+    """The instant at which the clocks in `zone` show `local` (a naive datetime).
+
+    Raises NonexistentLocalTime in a DST gap; an ambiguous time in the overlap resolves to its
+    first occurrence (see the module docstring).
+    """
+    if local.tzinfo is not None:
+        raise ValueError("to_utc() takes a naive wall-clock time")
+    tz = ZoneInfo(canonical_zone(zone))
+    wall = local.replace(fold=0)
+    instant = wall.replace(tzinfo=tz).astimezone(UTC)
+    back = instant.astimezone(tz).replace(tzinfo=None)
+    if back != wall:
+        raise NonexistentLocalTime(local, zone, back)
+    return instant
+
+
+def to_local(instant: datetime, zone: str) -> datetime:
+    """The naive wall-clock time in `zone` at `instant`, as a form field shows it."""
+    return instant.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def is_ambiguous(local: datetime, zone: str) -> bool:
+    """Whether `local` happens twice in `zone` (the fall DST overlap)."""
+    tz = ZoneInfo(canonical_zone(zone))
+    # Clocks go back in the overlap, so its first occurrence has the larger offset; in a gap
+    # it is the other way round, and elsewhere both folds agree.
+    return (
+        local.replace(tzinfo=tz, fold=0).utcoffset() > local.replace(tzinfo=tz, fold=1).utcoffset()
+    )
