@@ -303,9 +303,10 @@ def test_an_unpublished_event_that_took_answers_keeps_its_slug(
 # Status changes
 
 
-def test_publishing_and_unpublishing_a_draft(client, organizer, make_event):
+def test_publishing_and_unpublishing_a_draft(app, client, organizer, make_event):
+    public = app.test_client()  # organizers preview drafts; the public must not see them
     event = make_event(slug="forum", status=EventStatus.DRAFT)
-    assert client.get("/events/forum").status_code == 404
+    assert public.get("/events/forum").status_code == 404
 
     response = client.post("/organizer/events/forum/publish")
     assert response.status_code == 302
@@ -313,13 +314,13 @@ def test_publishing_and_unpublishing_a_draft(client, organizer, make_event):
     db.session.refresh(event)
     assert event.status is EventStatus.PUBLISHED
     assert event.sequence == 1
-    assert client.get("/events/forum").status_code == 200
+    assert public.get("/events/forum").status_code == 200
 
     client.post("/organizer/events/forum/unpublish")
     db.session.refresh(event)
     assert event.status is EventStatus.DRAFT
     assert event.sequence == 2
-    assert client.get("/events/forum").status_code == 404
+    assert public.get("/events/forum").status_code == 404
 
 
 def test_only_a_draft_can_be_published(client, organizer, make_event):
@@ -702,3 +703,21 @@ def test_organizations_created_by_name_are_reused_case_insensitively(client, org
         )
         assert response.status_code == 302
     assert db.session.scalar(db.select(db.func.count()).select_from(Organization)) == 2
+
+
+def test_organizers_preview_drafts_and_invite_only_events(client, make_event, organizer):
+    from app.events.models import EventStatus, Visibility
+
+    draft = make_event(status=EventStatus.DRAFT, title_en="Draft meeting")
+    board = make_event(visibility=Visibility.INVITE_ONLY, title_en="Board meeting")
+    for event in (draft, board):
+        page = client.get(f"/events/{event.slug}")
+        assert page.status_code == 200
+        assert "Preview for organizers" in page.text
+
+
+def test_the_public_still_gets_404_for_drafts(app, make_event):
+    from app.events.models import EventStatus
+
+    draft = make_event(status=EventStatus.DRAFT)
+    assert app.test_client().get(f"/events/{draft.slug}").status_code == 404

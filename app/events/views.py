@@ -1,6 +1,7 @@
 """Public event pages: the listing, past events, and one event."""
 
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 from flask_babel import gettext as _
 
 from app.db_types import utcnow
@@ -49,9 +50,16 @@ def past():
 @cached_page
 def detail(slug: str):
     event = queries.find_event_by_slug(slug)
-    if event is None or not queries.can_view(event):
+    # Organizers preview drafts and invite-only events; everyone else needs them public.
+    organizer_preview = current_user.is_authenticated
+    if event is None or not (queries.can_view(event) or organizer_preview):
         abort(404)
-    return render_template("events/detail.html", event=event, **rsvp_panel_context(event))
+    return render_template(
+        "events/detail.html",
+        event=event,
+        preview=not event.is_public,
+        **rsvp_panel_context(event),
+    )
 
 
 @bp.app_template_global()
