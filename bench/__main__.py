@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import feeds, pages
+from bench import exports, feeds, pages
 
-BENCHMARKS = {"feeds": feeds.main, "pages": pages.main}
+BENCHMARKS = {"feeds": feeds.main, "pages": pages.main, "exports": exports.main}
 
 
 def main(argv: list[str]) -> int:

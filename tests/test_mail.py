@@ -124,9 +124,7 @@ def test_waitlisted_and_declined_answers_get_no_invitation(client, make_event, s
     assert "text/calendar" not in parts(declined)
 
 
-def test_cancellation_removes_the_calendar_entry_and_promotion_adds_one(
-    client, make_event, smtp
-):
+def test_cancellation_removes_the_calendar_entry_and_promotion_adds_one(client, make_event, smtp):
     event = make_event(capacity=1)
     rsvp_via_form(client, event, email="first@example.com")
     rsvp_via_form(client, event, email="second@example.com")
@@ -206,9 +204,7 @@ def test_messages_give_up_after_the_maximum_attempts_but_are_kept(app, make_even
 
 
 def services_answer():
-    return services.Answer(
-        name="Eve", email="eve@example.com", organization="X", attending=True
-    )
+    return services.Answer(name="Eve", email="eve@example.com", organization="X", attending=True)
 
 
 def test_backoff_grows_and_is_capped():

@@ -278,8 +278,7 @@ def test_manage_page_of_a_closed_event_refuses_changes(client, make_event, answe
     assert "Your answer can no longer be changed here." in page
     assert client.post(f"/rsvp/{token}/cancel").status_code == 409
     assert (
-        client.post(f"/rsvp/{token}", data={"response": "no", "language": "en"}).status_code
-        == 409
+        client.post(f"/rsvp/{token}", data={"response": "no", "language": "en"}).status_code == 409
     )
     db.session.refresh(rsvp)
     assert rsvp.status is RsvpStatus.CONFIRMED

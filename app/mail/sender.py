@@ -21,6 +21,7 @@ from sqlalchemy import update
 from app.db_types import utcnow
 from app.extensions import db, mail
 from app.mail.models import DeliveryAttempt, MessageStatus, OutboxMessage
+from app.mail.qr import QR_CONTENT_ID, qr_png
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ class CalendarMessage(Message):
 
 def build_message(outbox: OutboxMessage) -> CalendarMessage:
     """The MIME message: text and HTML alternatives, plus the invitation when there is one, both
-    inline (text/calendar, for mail clients' calendar buttons) and as an invite.ics file."""
+    inline (text/calendar, for mail clients' calendar buttons) and as an invite.ics file, and
+    the QR code when there is one, as an inline PNG the HTML shows through its Content-ID."""
     message = CalendarMessage(
         subject=outbox.subject,
         recipients=[(outbox.recipient_name, outbox.recipient_email)],
@@ -66,6 +68,16 @@ def build_message(outbox: OutboxMessage) -> CalendarMessage:
         message.alts["calendar"] = outbox.ics
     if outbox.ics:
         message.attach("invite.ics", "application/ics", outbox.ics.encode(), "attachment")
+    if outbox.qr_url:
+        # Beside the other parts of multipart/mixed rather than in a multipart/related: mail
+        # clients resolve cid: links there too, and the message keeps its structure.
+        message.attach(
+            "checkin-qr.png",
+            "image/png",
+            qr_png(outbox.qr_url),
+            "inline",
+            headers={"Content-ID": f"<{QR_CONTENT_ID}>"},
+        )
     message.msgId = make_msgid(idstring=f"outbox-{outbox.id}", domain="convoca")
     return message
 

@@ -6,15 +6,26 @@ from app.ical import invitation
 from app.mail.outbox import queue_email
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import waitlist_position
-from app.rsvps.tokens import make_token
+from app.rsvps.tokens import CHECKIN, make_token
 from app.urls import absolute_url
+
+# Emails that give a seat carry the attendee's check-in QR code, to show at the door.
+KINDS_WITH_CHECKIN_CODE = frozenset({"rsvp_confirmed", "rsvp_promoted"})
 
 
 def _queue(rsvp: Rsvp, kind: str, ics_method: str | None = None, **extra) -> None:
     db.session.flush()  # the RSVP needs its id for its links
+    manage_url = absolute_url("rsvps.manage", token=make_token(rsvp))
+    # Invite-only events have no public page: their links lead to the attendee's own page.
+    event_url = (
+        absolute_url("events.detail", slug=rsvp.event.slug) if rsvp.event.is_public else manage_url
+    )
     ics = None
     if ics_method:
-        ics = invitation(rsvp.event, rsvp, ics_method, utcnow()).to_ical().decode()
+        ics = invitation(rsvp.event, rsvp, ics_method, utcnow(), event_url).to_ical().decode()
+    qr_url = None
+    if kind in KINDS_WITH_CHECKIN_CODE:
+        qr_url = absolute_url("checkin.by_token", token=make_token(rsvp, CHECKIN))
     queue_email(
         "rsvp",
         kind,
@@ -24,14 +35,15 @@ def _queue(rsvp: Rsvp, kind: str, ics_method: str | None = None, **extra) -> Non
         context={
             "rsvp": rsvp,
             "event": rsvp.event,
-            "manage_url": absolute_url("rsvps.manage", token=make_token(rsvp)),
-            "event_url": absolute_url("events.detail", slug=rsvp.event.slug),
+            "manage_url": manage_url,
+            "event_url": event_url,
             "has_invite": ics_method == "REQUEST",
             **extra,
         },
         ics=ics,
         ics_method=ics_method,
         rsvp_id=rsvp.id,
+        qr_url=qr_url,
     )
 
 

@@ -1,0 +1,131 @@
+"""The attendee list of an event, its exports (CSV, Excel) and the printable door list."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import (
+    Blueprint,
+    Response,
+    render_template,
+    request,
+    send_file,
+    stream_template,
+    stream_with_context,
+)
+from flask_login import login_required
+from sqlalchemy.orm import selectinload
+
+from app.events.models import Event
+from app.extensions import db
+from app.organizer import exports
+from app.organizer.attendee_forms import AttendeeFilterForm, filter_args
+from app.organizer.attendees import AttendeeFilters, Audience, attendees_query
+from app.organizer.checkin import is_placeholder_email
+from app.organizer.door_list import door_list_rows
+from app.organizer.formatting import local_formatter
+from app.organizer.queries import rsvp_counts
+from app.rsvps.labels import STATUS_LABELS
+
+bp = Blueprint("attendees", __name__, url_prefix="/organizer")
+
+PAGE_SIZE = 100
+
+
+@bp.before_request
+@login_required
+def require_sign_in() -> None:
+    """Attendee data never leaves without a signed-in organizer."""
+
+
+def _event(slug: str) -> Event:
+    """The event with everything its templates read: streamed responses outlive the request's
+    database session, so nothing may be left to load lazily."""
+    return db.one_or_404(
+        db.select(Event).where(Event.slug == slug).options(selectinload(Event.venue))
+    )
+
+
+def _filters() -> AttendeeFilters:
+    """The list's filters, for the audience the export is marked for (`?audience=host`)."""
+    for_host = request.args.get("audience") == Audience.HOST
+    return AttendeeFilterForm(request.args).filters(
+        Audience.HOST if for_host else Audience.ORGANIZERS
+    )
+
+
+def _download_name(event: Event, filters: AttendeeFilters, extension: str) -> str:
+    suffix = "-host" if filters.for_host else ""
+    return f"{event.slug}-attendees{suffix}.{extension}"
+
+
+@bp.get("/events/<slug>/attendees")
+def attendee_list(slug: str):
+    event = _event(slug)
+    form = AttendeeFilterForm(request.args)
+    filters = form.filters()
+    page = db.paginate(
+        attendees_query(event, filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template(
+        "organizer/attendees/list.html",
+        event=event,
+        form=form,
+        page=page,
+        args=filter_args(filters),
+        host_args=filter_args(replace(filters, audience=Audience.HOST)),
+        counts=rsvp_counts([event.id])[event.id],
+        status_labels=STATUS_LABELS,
+        local_datetime=local_formatter(event),
+        is_placeholder_email=is_placeholder_email,
+    )
+
+
+@bp.get("/events/<slug>/attendees.csv")
+def attendees_csv(slug: str):
+    event = _event(slug)
+    filters = _filters()
+    chunks = stream_with_context(exports.csv_chunks(event, filters))
+    return Response(
+        chunks,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{_download_name(event, filters, "csv")}"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/events/<slug>/attendees.xlsx")
+def attendees_xlsx(slug: str):
+    event = _event(slug)
+    filters = _filters()
+    response = send_file(
+        exports.xlsx_file(event, filters),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=_download_name(event, filters, "xlsx"),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<slug>/door-list")
+def door_list(slug: str):
+    event = _event(slug)
+    filters = _filters()
+    rows = door_list_rows(event, filters)
+    page = stream_template(  # streamed: a long list is sent as it renders
+        "organizer/attendees/door_list.html",
+        event=event,
+        rows=rows,
+        filters=filters,
+        status_labels=STATUS_LABELS,
+        local_datetime=local_formatter(event),
+    )
+    return Response(page, headers={"Cache-Control": "no-store"})
