@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from app import extensions, i18n, models  # noqa: F401  (models: complete metadata)
 from app.accounts.services import load_user
+from app.audit.tracking import start_tracking
 from app.security import register_security
 from config import Config, config_from_env
 
@@ -34,6 +35,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_security(app)
+    start_tracking()
     i18n.register_template_helpers(app)
     return app
 
@@ -55,6 +57,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.audit.views import bp as audit_bp
     from app.events.views import bp as events_bp
     from app.feeds.views import bp as feeds_bp
     from app.invitations.views import bp as invitations_bp
@@ -70,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(rsvps_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(organizer_events_bp)
     app.register_blueprint(attendees_bp)

@@ -1,6 +1,7 @@
 """Every model module, imported in one place so the metadata is complete for Alembic."""
 
 from app.accounts.models import Role, User
+from app.audit.models import AuditEntry
 from app.events.models import (
     Event,
     EventKind,
@@ -16,6 +17,7 @@ from app.mail.models import DeliveryAttempt, OutboxMessage
 from app.rsvps.models import Rsvp, RsvpStatus
 
 __all__ = [
+    "AuditEntry",
     "DeliveryAttempt",
     "Event",
     "EventKind",

@@ -16,6 +16,7 @@ from flask import (
 from flask_login import login_required
 from sqlalchemy.orm import selectinload
 
+from app.audit.tracking import record_now
 from app.events.models import Event
 from app.extensions import db
 from app.organizer import exports
@@ -84,10 +85,25 @@ def attendee_list(slug: str):
     )
 
 
+def _log_export(event: Event, filters: AttendeeFilters, export_format: str) -> None:
+    """Who took which attendee data, recorded before the file leaves."""
+    record_now(
+        "exported",
+        "attendees",
+        event,
+        label=export_format,
+        audience="host" if filters.for_host else "organizers",
+        status=filters.status.value if filters.status else "",
+        checked_in="" if filters.checked_in is None else filters.checked_in,
+        search=filters.search or "",
+    )
+
+
 @bp.get("/events/<slug>/attendees.csv")
 def attendees_csv(slug: str):
     event = _event(slug)
     filters = _filters()
+    _log_export(event, filters, "CSV")
     chunks = stream_with_context(exports.csv_chunks(event, filters))
     return Response(
         chunks,
@@ -105,6 +121,7 @@ def attendees_csv(slug: str):
 def attendees_xlsx(slug: str):
     event = _event(slug)
     filters = _filters()
+    _log_export(event, filters, "Excel")
     response = send_file(
         exports.xlsx_file(event, filters),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -119,6 +136,7 @@ def attendees_xlsx(slug: str):
 def door_list(slug: str):
     event = _event(slug)
     filters = _filters()
+    _log_export(event, filters, "door list")
     rows = door_list_rows(event, filters)
     page = stream_template(  # streamed: a long list is sent as it renders
         "organizer/attendees/door_list.html",

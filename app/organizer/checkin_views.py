@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from app.audit.tracking import record, rsvp_label
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
@@ -83,6 +84,7 @@ def check_in(slug: str, rsvp_id: int):
     event = _event(slug)
     rsvp = _rsvp(event, rsvp_id)
     if checkin.check_in(rsvp, utcnow()):
+        record("checked_in", "rsvp", event, rsvp_label(rsvp), rsvp.id)
         flash(_("%(name)s is checked in.", name=rsvp.name), "success")
     else:
         flash(_already_checked_in(event, rsvp), "warning")
@@ -114,6 +116,9 @@ def walk_in(slug: str):
         email=form.email.data or None,
         language=form.language.data,
     )
+    if not outcome.created and not outcome.already_checked_in:
+        # An existing RSVP checked in by a bulk UPDATE, which the session hook cannot see.
+        record("checked_in", "rsvp", event, rsvp_label(outcome.rsvp), outcome.rsvp.id)
     db.session.commit()
     rsvp = outcome.rsvp
     if outcome.created:
@@ -160,6 +165,7 @@ def check_in_by_token(token: str):
     if rsvp is None:
         abort(404)
     if checkin.check_in(rsvp, utcnow()):
+        record("checked_in", "rsvp", rsvp.event, rsvp_label(rsvp), rsvp.id)
         flash(_("%(name)s is checked in.", name=rsvp.name), "success")
     db.session.commit()
     return redirect(url_for("checkin.by_token", token=token))

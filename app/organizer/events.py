@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
-from werkzeug.routing import BuildError
 
+from app.audit.tracking import record
 from app.db_types import utcnow
 from app.events import lookups, notices, services
 from app.events.forms import ActionForm, CancelEventForm, EventForm, MessageForm, StopForm
@@ -51,14 +51,6 @@ def _check_csrf() -> None:
 
 def _to_event_page(event: Event):
     return redirect(url_for(".show", slug=event.slug))
-
-
-def _optional_url(endpoint: str, **values) -> str | None:
-    """A link to a page another part of the workspace may provide (attendees, check-in…)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 # Messages for domain errors
@@ -198,9 +190,10 @@ def show(slug: str):
         action_form=ActionForm(),
         public_url=url_for("events.detail", slug=event.slug),
         related_links=[
-            (_("Attendees"), _optional_url("attendees.attendee_list", slug=event.slug)),
-            (_("Check-in"), _optional_url("checkin.door", slug=event.slug)),
-            (_("Invitations"), _optional_url("invitations.index", slug=event.slug)),
+            (_("Attendees"), url_for("attendees.attendee_list", slug=event.slug)),
+            (_("Check-in"), url_for("checkin.door", slug=event.slug)),
+            (_("Invitations"), url_for("invitations.index", slug=event.slug)),
+            (_("Change log"), url_for("audit.event_log", slug=event.slug)),
         ],
         can_edit=status is not EventStatus.CANCELLED,
         can_publish=status is EventStatus.DRAFT,
@@ -318,6 +311,7 @@ def message(slug: str):
     sent = notices.queue_organizer_message(
         event, form.subject.data, form.body.data, notices.Audience(form.audience.data)
     )
+    record("messaged", "attendees", event, label=form.subject.data, recipients=sent)
     db.session.commit()
     if sent:
         flash(

@@ -1,0 +1,75 @@
+"""Reading the audit log of an event (organizers only)."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from app.audit.models import AuditEntry
+from app.events.models import Event
+from app.extensions import db
+from app.i18n import current_language
+
+bp = Blueprint("audit", __name__, url_prefix="/organizer")
+
+ACTIONS = {
+    "created": _l("created"),
+    "updated": _l("changed"),
+    "deleted": _l("removed"),
+    "exported": _l("exported"),
+    "messaged": _l("messaged"),
+    "checked_in": _l("checked in"),
+}
+SUBJECTS = {
+    "event": _l("event"),
+    "stop": _l("itinerary stop"),
+    "rsvp": _l("RSVP"),
+    "invitation": _l("invitation"),
+    "attendees": _l("attendee list"),
+}
+
+
+@bp.before_request
+@login_required
+def require_sign_in() -> None:
+    """The log names attendees: organizers only."""
+
+
+def local_time(value, zone: str) -> str:
+    """An ISO timestamp from the log, shown in the event's zone; anything else as it is."""
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return (
+            format_datetime(moment.astimezone(ZoneInfo(zone)), "medium", locale=current_language())
+            + f" {moment.astimezone(ZoneInfo(zone)).tzname()}"
+        )
+    if value is None:
+        return "—"
+    return str(value)
+
+
+@bp.get("/events/<slug>/log")
+def event_log(slug: str):
+    event = db.one_or_404(db.select(Event).where(Event.slug == slug))
+    entries = db.paginate(
+        db.select(AuditEntry)
+        .where(AuditEntry.event_id == event.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=100,
+        error_out=False,
+    )
+    return render_template(
+        "audit/event_log.html",
+        event=event,
+        entries=entries,
+        actions=ACTIONS,
+        subjects=SUBJECTS,
+        local_time=local_time,
+    )
