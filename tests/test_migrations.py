@@ -170,3 +170,32 @@ def test_migrated_database_enforces_constraints(empty_db_app):
     # Enum values are checked by the database too, not only by SQLAlchemy.
     with pytest.raises((IntegrityError, DataError)), db.engine.begin() as connection:
         connection.execute(text("UPDATE events SET kind = 'party' WHERE slug = 'plenary'"))
+
+
+def test_search_text_is_filled_for_rsvps_made_before_it_existed(empty_db_app):
+    flask_migrate.upgrade(revision="0003")
+    starts = datetime(2027, 1, 14, 15, tzinfo=UTC)
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO events (slug, uid, kind, status, visibility, title_en, "
+                "description_en, starts_at, ends_at, timezone, guest_limit, sequence, "
+                "created_at, updated_at, show_both_languages) VALUES ('e', 'u', "
+                "'visit', 'published', 'public', 'E', '', :s, :e, 'America/Tijuana', 0, 0, "
+                ":s, :s, false)"
+            ),
+            {"s": starts, "e": starts + timedelta(hours=1)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO rsvps (event_id, status, name, email, email_key, organization, "
+                "language, guests, share_with_host, token_nonce, created_at, updated_at) "
+                "VALUES (1, 'declined', 'Ángel Núñez', 'A@x.mx', 'a@x.mx', 'Cámara', 'es', 0, "
+                "false, 'n', :s, :s)"
+            ),
+            {"s": starts},
+        )
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        folded = connection.execute(text("SELECT search_text FROM rsvps")).scalar_one()
+    assert folded == "angel nunez a@x.mx camara"

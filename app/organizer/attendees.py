@@ -9,15 +9,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import Select, String, and_, or_
-from sqlalchemy import event as sa_event
-from sqlalchemy.engine import Engine
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy import Select, and_
 
 from app.events.models import Event
 from app.extensions import db
 from app.rsvps.models import Rsvp, RsvpStatus
+from app.text import fold
 
 # Consent to be shared with the host only makes sense for people coming to the event.
 HOST_STATUSES = (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
@@ -26,38 +23,6 @@ HOST_STATUSES = (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
 class Audience(enum.StrEnum):
     ORGANIZERS = "organizers"  # everyone, every column
     HOST = "host"  # only those who consented, without private columns
-
-
-class unicode_lower(GenericFunction):
-    """`lower()` that folds every letter, not only ASCII: "ÁNGEL" finds "Ángel".
-
-    PostgreSQL's lower() already does (UTF-8 database); SQLite's folds ASCII only, so on SQLite
-    this calls Python's str.lower, registered on each connection below.
-    """
-
-    type = String()
-    name = "unicode_lower"
-    inherit_cache = True
-
-
-@compiles(unicode_lower)
-def _lower_default(element, compiler, **kw) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(unicode_lower, "sqlite")
-def _lower_sqlite(element, compiler, **kw) -> str:
-    return f"convoca_lower({compiler.process(element.clauses, **kw)})"
-
-
-def _python_lower(value: str | None) -> str | None:
-    return None if value is None else value.lower()
-
-
-@sa_event.listens_for(Engine, "connect")
-def _register_sqlite_lower(dbapi_connection, connection_record) -> None:
-    if type(dbapi_connection).__module__ == "sqlite3":
-        dbapi_connection.create_function("convoca_lower", 1, _python_lower, deterministic=True)
 
 
 @dataclass(frozen=True)
@@ -75,21 +40,10 @@ class AttendeeFilters:
 
 
 def search_condition(search: str):
-    """Every word typed appears in the name, email or organization, in any letter case:
-    "ana itj" finds Ana López of ITJ.
-
-    Accents count as typed ("Lopez" does not find "López"): organizers search for names they
-    read, and folding accents portably would need a PostgreSQL extension.
-    """
+    """Every word typed appears in the name, email or organization, whatever the letter case
+    or accents: "ana lopez itj" finds Ana López of ITJ, and so does "ANA LÓPEZ"."""
     return and_(
-        *(
-            or_(
-                unicode_lower(Rsvp.name).contains(word, autoescape=True),
-                unicode_lower(Rsvp.organization).contains(word, autoescape=True),
-                Rsvp.email_key.contains(word, autoescape=True),  # stored folded already
-            )
-            for word in search.lower().split()
-        )
+        *(Rsvp.search_text.contains(word, autoescape=True) for word in fold(search).split())
     )
 
 

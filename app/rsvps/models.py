@@ -15,11 +15,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, db_enum, utcnow
 from app.events.models import Event
 from app.extensions import db
+from app.text import fold
 
 
 class RsvpStatus(enum.StrEnum):
@@ -60,6 +62,8 @@ class Rsvp(db.Model):
     # Consent to appear in the attendee list shared with the event's host.
     share_with_host: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # Name, email and organization folded (app/text.py), for accent-blind search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     # Links for this RSVP are signed with SECRET_KEY over this nonce (app/rsvps/tokens.py):
     # the database alone cannot forge them, and a new nonce revokes every old link.
     token_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
@@ -78,3 +82,9 @@ class Rsvp(db.Model):
     def seats(self) -> int:
         """Seats this answer holds or asks for: the attendee plus their guests."""
         return 1 + self.guests
+
+
+@sa_event.listens_for(Rsvp, "before_insert")
+@sa_event.listens_for(Rsvp, "before_update")
+def _fill_search_text(mapper, connection, rsvp: Rsvp) -> None:
+    rsvp.search_text = fold(" ".join([rsvp.name, rsvp.email, rsvp.organization]))
