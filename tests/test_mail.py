@@ -55,7 +55,7 @@ def test_confirmation_arrives_with_text_html_and_an_itip_invitation(client, make
 
     [message] = smtp.mailbox
     assert message["To"] == "Ana López <ana@example.com>"
-    assert "You're confirmed: Stakeholder Working Group Meeting" == message["Subject"]
+    assert message["Subject"] == "You're confirmed: Stakeholder Working Group Meeting"
     found = parts(message)
     assert message.get_content_type() == "multipart/mixed"
     assert {"text/plain", "text/html", "text/calendar", "attachment:invite.ics"} <= set(found)

@@ -5,8 +5,8 @@ import time
 
 from app.extensions import db
 from app.mail.models import OutboxMessage
-from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps import services
+from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import seats_taken
 
 

@@ -47,7 +47,11 @@ def upcoming_events(now: datetime, kind: EventKind | None = None, page: int = 1)
 
 def past_events(now: datetime, kind: EventKind | None = None, page: int = 1) -> Pagination:
     """Public events that are over, most recent first."""
-    query = _public_events().where(Event.ends_at <= now).order_by(Event.starts_at.desc(), Event.id.desc())
+    query = (
+        _public_events()
+        .where(Event.ends_at <= now)
+        .order_by(Event.starts_at.desc(), Event.id.desc())
+    )
     if kind is not None:
         query = query.where(Event.kind == kind)
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)

@@ -1,8 +1,8 @@
 """Public event pages: the listing, past events, and one event."""
 
 from flask import Blueprint, abort, render_template, request
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.db_types import utcnow
 from app.events import queries

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -46,7 +47,7 @@ def test_export_the_attendee_list_as_csv(live, page, attendees):
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").first.click()
     download = download_info.value
-    content = open(download.path(), encoding="utf-8-sig").read()
+    content = Path(download.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content)))
     assert sorted(r[next(iter(r))] for r in rows) == sorted(p[0] for p in PEOPLE)
     assert download.suggested_filename.endswith(".csv")
