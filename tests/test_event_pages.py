@@ -580,3 +580,25 @@ def test_event_page_query_count_does_not_grow_with_itinerary_stops(
     assert queries_to_render(client, f"/events/{one}") == queries_to_render(
         client, f"/events/{eight}"
     )
+
+
+def test_an_event_can_show_both_languages_side_by_side(client, make_event):
+    event = make_event(
+        title_en="Board Meeting",
+        title_es="Reunión del Consejo",
+        description_en="Quarterly review.",
+        description_es="Revisión trimestral.",
+        show_both_languages=True,
+    )
+    for url in [f"/events/{event.slug}", f"/events/{event.slug}?lang=es"]:
+        page = client.get(url).text
+        assert '<span lang="en">Board Meeting</span>' in page
+        assert '<span lang="es">Reunión del Consejo</span>' in page
+        assert '<div lang="es"><p>Revisión trimestral.</p></div>' in page
+        assert '<div lang="en"><p>Quarterly review.</p></div>' in page
+
+
+def test_both_languages_needs_a_spanish_title(client, make_event):
+    event = make_event(title_en="Board Meeting", show_both_languages=True)
+    page = client.get(f"/events/{event.slug}?lang=es").text
+    assert "<h1>Board Meeting</h1>" in page

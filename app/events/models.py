@@ -189,6 +189,11 @@ class Event(db.Model):
         zone = self.zone
         return self.starts_at.astimezone(zone).date() != self.ends_at.astimezone(zone).date()
 
+    @property
+    def shows_both_languages(self) -> bool:
+        """English and Spanish side by side: the organizer asked for it and wrote both."""
+        return self.show_both_languages and bool(self.title_es)
+
     def title(self, language: str) -> str:
         """The title in `language`, falling back to English."""
         return (self.title_es if language == "es" else None) or self.title_en
