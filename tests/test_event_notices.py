@@ -237,7 +237,7 @@ def test_cancelling_removes_the_event_from_attendees_calendars(
 
     [waiting] = smtp.mailbox.to("waiting@example.com")
     assert "text/calendar" not in parts(waiting)
-    assert "You were on the waitlist" in text(waiting)
+    assert "Usted estaba en la lista de espera" in text(waiting)
     assert '<html lang="es">' in html(waiting)
 
 

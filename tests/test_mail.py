@@ -102,7 +102,7 @@ def test_emails_are_in_the_language_chosen_on_the_form(client, make_event, smtp)
     rsvp_via_form(client, event, language="es")
     deliver_pending()
     [message] = smtp.mailbox
-    assert message["Subject"] == "Estás confirmado: Reunión del Consejo"
+    assert message["Subject"] == "Asistencia confirmada: Reunión del Consejo"
     text = parts(message)["text/plain"].get_content()
     assert "Hola Ana López" in text
     assert "a. m." not in text and " AM " not in text  # Spanish uses the 24-hour clock

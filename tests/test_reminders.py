@@ -42,7 +42,7 @@ def test_the_reminder_reaches_confirmed_attendees_once(make_event, answer_rsvp, 
     deliver_pending()
     [message] = smtp.mailbox
     assert message["To"] == "Ana López <ana@example.com>"
-    assert message["Subject"].startswith("Reminder: Board meeting")
+    assert message["Subject"].startswith("Recordatorio: Board meeting")  # in her language
     body = message.get_body(("plain",)).get_content()
     assert "http://127.0.0.1/rsvp/" in body  # the manage link
     assert '<html lang="es">' in message.get_body(("html",)).get_content()

@@ -13,8 +13,7 @@ CATALOG = ROOT / "app" / "translations" / "es" / "LC_MESSAGES" / "messages.po"
 def extracted_messages() -> set:
     config = ConfigParser()
     config.read(ROOT / "babel.cfg")
-    method_map = [(section.split(": ", 1)[1], section.split(":", 1)[0]) for section in config]
-    method_map = [(pattern, method) for pattern, method in method_map if pattern != "DEFAULT"]
+    method_map = [tuple(reversed(section.split(": ", 1))) for section in config.sections()]
     keywords = DEFAULT_KEYWORDS | {"_l": None, "lazy_gettext": None}
     return {
         message

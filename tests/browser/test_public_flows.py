@@ -55,6 +55,41 @@ def test_rsvp_then_cancel_from_the_emailed_link(live, page):
     assert live.mailbox.to("ana@example.com")[-1]["Subject"].startswith("Your RSVP is cancelled")
 
 
+def test_a_spanish_reader_rsvps_and_cancels_in_spanish_on_a_phone(live, open_page):
+    page = open_page(viewport=PHONE, locale="es-MX")  # the browser asks for Spanish
+    page.goto(live.url + "/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Próximos eventos")
+    screenshot(page, "events-es-phone")
+
+    page.get_by_role("link", name="Reunión del Grupo de Trabajo de Actores Clave").click()
+    screenshot(page, "event-es-phone")
+    page.get_by_label("Sí, asistiré").check()
+    page.get_by_label("Nombre completo").fill("María José García")
+    page.get_by_label("Correo electrónico").fill("maria@example.com")
+    page.get_by_label("Organización", exact=True).fill("Instituto Tecnológico de Tijuana")
+    page.get_by_role("button", name="Enviar mi respuesta").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Su asistencia está confirmada")
+    screenshot(page, "confirmed-es-phone")
+
+    live.deliver_mail()
+    [message] = live.mailbox.to("maria@example.com")
+    assert message["Subject"] == (
+        "Asistencia confirmada: Reunión del Grupo de Trabajo de Actores Clave"
+    )
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert "Para cambiar o cancelar su respuesta" in body
+    page.goto(re.search(r"http://127\.0\.0\.1:\d+/rsvp/\S+", body).group(0))
+    page.get_by_role("button", name="Cancelar mi confirmación").click()
+    expect(page.get_by_text("Su confirmación de asistencia fue cancelada")).to_be_visible()
+
+    # The switch wins over the browser's language, and is remembered.
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto(live.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upcoming events")
+
+
 def test_form_errors_are_announced_and_linked_on_a_phone(live, open_page):
     page = open_page(viewport=PHONE)
     page.goto(live.url + "/events/stakeholder-working-group-itj")
