@@ -54,3 +54,43 @@ def test_emails_for_invite_only_events_link_to_the_attendees_own_page(make_event
     assert f"/events/{event.slug}" not in message.body_text
     assert manage_url in message.body_text
     assert f"URL:{manage_url}" in message.ics.replace("\r\n ", "")
+
+
+def test_an_attendee_can_replace_a_leaked_link(client, make_event, answer_rsvp, smtp):
+    from app.mail.sender import deliver_pending
+    from app.rsvps.tokens import CHECKIN
+
+    event = make_event(capacity=5, title_en="Logistics Forum")
+    rsvp = answer_rsvp(event, email="ana@example.com")
+    deliver_pending()
+    smtp.mailbox.clear()
+    old = {purpose: make_token(rsvp, purpose) for purpose in (MANAGE, FEED, CHECKIN)}
+    assert "Email me a new link" in client.get(f"/rsvp/{old[MANAGE]}").text
+
+    response = client.post(f"/rsvp/{old[MANAGE]}/new-link")
+    assert response.status_code == 200
+    assert "ana@example.com" in response.text
+    new_token = make_token(rsvp)
+    assert new_token not in response.text  # only the inbox gets it, not whoever holds the link
+    for purpose, token in old.items():
+        assert find_by_token(token, purpose) is None, purpose
+    assert client.get(f"/rsvp/{old[MANAGE]}").status_code == 404
+    assert client.get(f"/calendar/me/{old[FEED]}.ics").status_code == 404
+
+    deliver_pending()
+    [message] = smtp.mailbox
+    assert "<ana@example.com>" in message["To"]
+    assert message["Subject"] == "Your new link: Logistics Forum"
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert f"/rsvp/{new_token}" in body and old[MANAGE] not in body
+    assert any(p.get_content_type() == "image/png" for p in message.walk())  # a new check-in code
+    assert client.get(f"/rsvp/{new_token}").status_code == 200
+
+
+def test_replacing_a_link_needs_the_link_and_csrf(app, client, make_event, answer_rsvp):
+    rsvp = answer_rsvp(make_event())
+    assert client.post("/rsvp/1.nope/new-link").status_code == 404
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = make_token(rsvp)
+    assert client.post(f"/rsvp/{token}/new-link").status_code == 400
+    assert find_by_token(token) is rsvp

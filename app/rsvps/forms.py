@@ -105,5 +105,5 @@ class ChangeRsvpForm(AnswerFields):
     pass
 
 
-class CancelRsvpForm(FlaskForm):
-    """Only the CSRF token: cancelling is a button."""
+class ButtonForm(FlaskForm):
+    """Only the CSRF token: the action (cancel, new link) is a button."""

@@ -13,7 +13,13 @@ from app.urls import absolute_url
 KINDS_WITH_CHECKIN_CODE = frozenset({"rsvp_confirmed", "rsvp_promoted"})
 
 
-def _queue(rsvp: Rsvp, kind: str, ics_method: str | None = None, **extra) -> None:
+def _queue(
+    rsvp: Rsvp,
+    kind: str,
+    ics_method: str | None = None,
+    with_checkin_code: bool | None = None,
+    **extra,
+) -> None:
     db.session.flush()  # the RSVP needs its id for its links
     manage_url = absolute_url("rsvps.manage", token=make_token(rsvp))
     # Invite-only events have no public page: their links lead to the attendee's own page.
@@ -24,7 +30,9 @@ def _queue(rsvp: Rsvp, kind: str, ics_method: str | None = None, **extra) -> Non
     if ics_method:
         ics = invitation(rsvp.event, rsvp, ics_method, utcnow(), event_url).to_ical().decode()
     qr_url = None
-    if kind in KINDS_WITH_CHECKIN_CODE:
+    if with_checkin_code is None:
+        with_checkin_code = kind in KINDS_WITH_CHECKIN_CODE
+    if with_checkin_code:
         qr_url = absolute_url("checkin.by_token", token=make_token(rsvp, CHECKIN))
     queue_email(
         "rsvp",
@@ -66,3 +74,8 @@ def queue_promoted(rsvp: Rsvp) -> None:
 
 def queue_cancelled(rsvp: Rsvp, had_invite: bool) -> None:
     _queue(rsvp, "rsvp_cancelled", "CANCEL" if had_invite else None)
+
+
+def queue_new_links(rsvp: Rsvp) -> None:
+    """The attendee's replacement links, with a new check-in code if they have a seat."""
+    _queue(rsvp, "rsvp_new_link", with_checkin_code=rsvp.status is RsvpStatus.CONFIRMED)

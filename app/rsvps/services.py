@@ -17,6 +17,7 @@ from app.extensions import db
 from app.rsvps import notifications
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import email_key, find_rsvp, seats_taken
+from app.rsvps.tokens import rotate_tokens
 
 
 class ClosedReason(enum.StrEnum):
@@ -244,6 +245,14 @@ def cancel_rsvp(rsvp: Rsvp, now: datetime) -> Outcome:
     notifications.queue_cancelled(rsvp, had_invite=previous is RsvpStatus.CONFIRMED)
     promoted = fill_free_seats(event, now)
     return Outcome(rsvp=rsvp, created=False, previous_status=previous, promoted=promoted)
+
+
+def replace_links(rsvp: Rsvp) -> None:
+    """Revoke every link to this RSVP (manage page, calendar feed, check-in code) and email
+    new ones to its address. They go by email, never onto the page, so that someone holding a
+    leaked link cannot use it to take the new one."""
+    rotate_tokens(rsvp)
+    notifications.queue_new_links(rsvp)
 
 
 def _finish(

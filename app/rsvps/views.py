@@ -20,7 +20,7 @@ from app.i18n import current_language
 from app.invitations.tokens import find_by_token as find_invitation
 from app.invitations.tokens import make_token as make_invitation_token
 from app.rsvps import services
-from app.rsvps.forms import CancelRsvpForm, ChangeRsvpForm, RsvpForm
+from app.rsvps.forms import ButtonForm, ChangeRsvpForm, RsvpForm
 from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS
 from app.rsvps.queries import seats_left, waitlist_position
 from app.rsvps.tokens import FEED, find_by_token, make_token
@@ -163,7 +163,7 @@ def _render_manage(rsvp, token: str, form: ChangeRsvpForm, status: int = 200, er
         event=rsvp.event,
         rsvp=rsvp,
         form=form,
-        cancel_form=CancelRsvpForm(),
+        button_form=ButtonForm(),
         token=token,
         feed_token=make_token(rsvp, FEED),
         status_label=STATUS_LABELS[rsvp.status],
@@ -220,7 +220,7 @@ def manage(token: str):
 @bp.post("/rsvp/<token>/cancel")
 def cancel(token: str):
     rsvp = _rsvp_or_404(token)
-    if not CancelRsvpForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     try:
         _record(lambda: services.cancel_rsvp(rsvp, utcnow()))
@@ -231,3 +231,14 @@ def cancel(token: str):
         return _render_manage(rsvp, token, form, 409, _error_message(error))
     flash(_("Your RSVP is cancelled. We've emailed you a receipt."), "ok")
     return redirect(url_for("rsvps.manage", token=token))
+
+
+@bp.post("/rsvp/<token>/new-link")
+@limiter.limit(lambda: current_app.config["RATELIMIT_RSVP"])
+def new_link(token: str):
+    rsvp = _rsvp_or_404(token)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    services.replace_links(rsvp)
+    db.session.commit()
+    return render_template("rsvps/new_link_sent.html", event=rsvp.event, email=rsvp.email)
