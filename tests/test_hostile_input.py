@@ -137,3 +137,69 @@ def test_random_form_data_never_causes_a_server_error(client, make_event, data):
     event = make_event(capacity=3, guest_limit=2)
     response = client.post(f"/events/{event.slug}/rsvp", data=data)
     assert response.status_code < 500, response.text
+
+
+def test_hostile_event_details_from_the_organizer_forms_stay_inert(
+    client, organizer, answer_rsvp, smtp
+):
+    from app.events.models import Event
+    from tests.event_forms import new_event_data
+
+    ics_injection = "Agenda\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected"
+    created = client.post(
+        "/organizer/events/new",
+        data=new_event_data(
+            title_en=SCRIPT,
+            title_es=UNICODE,
+            description_en=ics_injection + "\n" + SCRIPT,
+            slug="hostile",
+            capacity="10",
+            new_venue_name=SCRIPT,
+            new_venue_city="Tijuana",
+            new_venue_address=FORMULA,
+            new_partners=f"{SCRIPT}\n{FORMULA}",
+        ),
+    )
+    assert created.status_code == 302
+    assert client.post("/organizer/events/hostile/publish").status_code == 302
+    event = db.session.scalars(db.select(Event).filter_by(slug="hostile")).one()
+    assert event.title_en == SCRIPT and event.venue.name == SCRIPT  # stored as typed
+
+    for path in ["/", "/events/hostile", "/organizer/events/hostile", "/events/hostile?lang=es"]:
+        page = client.get(path).text
+        assert SCRIPT not in page, path
+        assert "&lt;script&gt;" in page, path
+
+    calendar = icalendar.Calendar.from_ical(client.get("/calendar.ics").data)
+    [vevent] = calendar.walk("VEVENT")  # the newlines did not start a second event
+    assert str(vevent["SUMMARY"]) == SCRIPT
+    assert str(vevent["DESCRIPTION"]).startswith("Agenda\nEND:VEVENT")
+
+    answer_rsvp(event, name=SCRIPT, organization=FORMULA, email="eve@example.com")
+    message = client.post(
+        "/organizer/events/hostile/message",
+        data={"subject": "Update\r\nBcc: all@example.com", "body": SCRIPT, "audience": "confirmed"},
+    )
+    assert message.status_code == 422  # a subject is one line
+    client.post(
+        "/organizer/events/hostile/message",
+        data={"subject": "Update", "body": SCRIPT, "audience": "confirmed"},
+    )
+    deliver_pending()
+    for received in smtp.mailbox:
+        assert received["Bcc"] is None
+        html = received.get_body(preferencelist=("html",)).get_content()
+        assert SCRIPT not in html and "&lt;script&gt;" in html
+
+    door_list = client.get("/organizer/events/hostile/door-list").text
+    assert SCRIPT not in door_list
+    csv_text = client.get("/organizer/events/hostile/attendees.csv").data.decode("utf-8-sig")
+    assert f"'{FORMULA}" in csv_text.replace('""', '"')  # written as text, not a formula
+
+
+def test_oversized_requests_are_refused_with_413(client, make_event):
+    event = make_event(capacity=5)
+    response = post_rsvp(client, event, needs="x" * (2 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "Too large to send" in response.text and "1.0 MB at most" in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Rsvp)) == 0
