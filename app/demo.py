@@ -7,8 +7,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
+from app.accounts.models import Role
+from app.accounts.services import create_user, find_user
 from app.events.models import (
     Event,
     EventKind,
@@ -445,10 +448,32 @@ def seed_demo(today: date) -> list[Event]:
     return seeded
 
 
+# A known account so that a newcomer can sign in after `make run`. Never made in production,
+# where `flask create-organizer` makes real accounts.
+DEMO_ORGANIZER_EMAIL = "demo@example.org"
+DEMO_ORGANIZER_PASSWORD = "convoca-demo"
+
+
+def seed_demo_organizer() -> bool:
+    """Create the demo admin account unless it exists; True if it was created."""
+    if find_user(DEMO_ORGANIZER_EMAIL) is not None:
+        return False
+    create_user(DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, Role.ADMIN, "Demo Organizer")
+    return True
+
+
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Load (or refresh) the demo calendar."""
+    """Load (or refresh) the demo calendar, and in development a demo organizer account."""
     events = seed_demo(date.today())
+    with_account = current_app.debug or current_app.testing
+    if with_account:
+        seed_demo_organizer()
     db.session.commit()
     click.echo(f"Demo calendar ready: {len(events)} events.")
+    if with_account:
+        click.echo(
+            f"Organizer sign-in (development only): {DEMO_ORGANIZER_EMAIL} / "
+            f"{DEMO_ORGANIZER_PASSWORD} at /organizer/login"
+        )

@@ -165,3 +165,25 @@ def test_no_demo_meeting_falls_on_a_weekend(app, offset):
         for stop in event.stops:
             (day,) = set(local_days(stop.starts_at, stop.ends_at, stop.timezone))
             assert day.weekday() < 5, (event.slug, stop.title_en, day)
+
+
+def test_the_demo_has_an_organizer_account_to_sign_in_with(client, seeded):
+    from app.demo import DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD
+
+    assert DEMO_ORGANIZER_EMAIL in seeded.output and DEMO_ORGANIZER_PASSWORD in seeded.output
+    signed_in = client.post(
+        "/organizer/login",
+        data={"email": DEMO_ORGANIZER_EMAIL, "password": DEMO_ORGANIZER_PASSWORD},
+    )
+    assert signed_in.status_code == 302
+    assert "Board of Directors" in client.get("/organizer/").text  # invite-only, seen by organizers
+
+
+def test_production_gets_no_demo_account(app, runner):
+    from app.accounts.models import User
+
+    app.testing = False  # as `CONVOCA_ENV=production flask seed-demo` would run
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Organizer sign-in" not in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
