@@ -70,9 +70,15 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# wrk puts the load on the servers the page benchmark starts.
+WRK := /usr/bin/wrk
+$(WRK):
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+
 ## bench: measurements recorded in docs/performance.md
-bench: $(STAMP) translations
-	$(BIN)/python -m bench
+bench: $(STAMP) translations $(WRK)
+	@trap 'scripts/pg-cluster.sh stop' EXIT && $(BIN)/python -m bench
 
 clean:
 	-scripts/pg-cluster.sh stop

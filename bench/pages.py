@@ -324,6 +324,11 @@ SQL statements per page, 10 events vs 1,000 events in the database:
 | page | 10 events | 1,000 events |
 | --- | ---: | ---: |
 {chr(10).join(query_rows)}
+
+Pages list a bounded number of events, so their statement count does not follow the data. The
+feed lists every event: related rows (venues, itinerary stops) are loaded with SQLAlchemy's
+selectin loading, 500 parent ids per statement, so it grows by one statement per 500 events and
+relationship, never by one per event.
 """
     write_section("pages", markdown)
     print(markdown)
