@@ -65,7 +65,7 @@ def event_location(event: Event) -> str:
     return first_stop.venue.one_line if first_stop else ""
 
 
-def event_description(event: Event, language: str, url: str | None = None) -> str:
+def event_description(event: Event, language: str, url: str | None) -> str:
     """Plain text: the description, a visit's itinerary, then the event's web address."""
     parts = [event.description(language).strip()]
     if event.stops:
@@ -75,12 +75,15 @@ def event_description(event: Event, language: str, url: str | None = None) -> st
             for stop in event.stops
         ]
         parts.append("\n".join(lines))
-    parts.append(url or event_url(event, language))
+    parts.append(url)
     return "\n\n".join(p for p in parts if p)
 
 
 def _vevent(event: Event, texts: _Texts, url: str | None = None) -> VEvent:
-    url = url or event_url(event, texts.language)
+    if url is None and event.is_public:
+        url = event_url(event, texts.language)
+    # An invite-only event in a personal feed has no page to link: its public address is a 404,
+    # and the attendee's own page must not ride along in a feed (feed links cannot manage).
     title = event.title(texts.language)
     vevent = VEvent()
     vevent.add("uid", event.uid)
@@ -97,7 +100,8 @@ def _vevent(event: Event, texts: _Texts, url: str | None = None) -> VEvent:
     if location:
         vevent.add("location", location)
     vevent.add("description", event_description(event, texts.language, url))
-    vevent.add("url", url)
+    if url:
+        vevent.add("url", url)
     vevent.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
     vevent.add("categories", [texts.categories[event.kind]])
     vevent.add("organizer", texts.organizer)

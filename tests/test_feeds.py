@@ -49,7 +49,6 @@ VEVENT_REQUIRED = [
     "DTEND",
     "SUMMARY",
     "DESCRIPTION",
-    "URL",
     "STATUS",
     "CATEGORIES",
     "ORGANIZER",
@@ -116,6 +115,8 @@ def parse(data: bytes, method: str = "PUBLISH") -> icalendar.Calendar:
     for vevent in vevents:
         for name in VEVENT_REQUIRED:
             assert name in vevent, f"{name} missing from {vevent.get('UID')}"
+        if "URL" in vevent:  # absent only for events without a public page
+            assert str(vevent["URL"]) in str(vevent["DESCRIPTION"])
         assert vevent.decoded("DTSTAMP").tzinfo is not None  # UTC ("Z")
     uids = [str(v["UID"]) for v in vevents]
     assert len(uids) == len(set(uids)), "UIDs repeat"
@@ -488,6 +489,11 @@ def test_personal_feed_holds_exactly_the_attendees_events(client, make_event, an
     cal = parse(response.data)
     assert uids(cal) == {confirmed.uid, waitlisted.uid, invite_only.uid, other_case.uid}
     assert str(cal["X-WR-CALNAME"]) == "Smart Border Coalition: My events"
+    # The invite-only event has no public page to link to, and the feed carries no manage link.
+    private = by_uid(cal)[invite_only.uid]
+    assert "URL" not in private and invite_only.slug not in str(private["DESCRIPTION"])
+    assert "/rsvp/" not in response.text
+    assert str(by_uid(cal)[confirmed.uid]["URL"]).endswith(f"/events/{confirmed.slug}")
     assert "private" in response.headers["Cache-Control"]
     assert response.headers["X-Robots-Tag"] == "noindex"
 

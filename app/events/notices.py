@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
-from app.ical import event_url, invitation
+from app.ical import invitation
 from app.mail.outbox import queue_email
 from app.rsvps.models import Rsvp, RsvpStatus
-from app.rsvps.tokens import make_token
-from app.urls import absolute_url
+from app.rsvps.notifications import attendee_links
 
 if TYPE_CHECKING:
     from app.events.services import EventChanges
@@ -53,9 +52,10 @@ def recipients(event: Event, statuses: tuple[RsvpStatus, ...]) -> list[Rsvp]:
 def _queue(
     event: Event, rsvp: Rsvp, template: str, kind: str, ics_method: str | None = None, **extra
 ) -> None:
+    manage_url, page_url = attendee_links(rsvp)
     ics = None
     if ics_method:
-        ics = invitation(event, rsvp, ics_method, utcnow()).to_ical().decode()
+        ics = invitation(event, rsvp, ics_method, utcnow(), page_url).to_ical().decode()
     queue_email(
         template,
         kind,
@@ -65,8 +65,8 @@ def _queue(
         context={
             "rsvp": rsvp,
             "event": event,
-            "manage_url": absolute_url("rsvps.manage", token=make_token(rsvp)),
-            "event_url": event_url(event, rsvp.language),  # the page in their language
+            "manage_url": manage_url,
+            "event_url": page_url,
             "has_invite": ics_method == "REQUEST",
             **extra,
         },

@@ -2,7 +2,7 @@
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.ical import invitation
+from app.ical import event_url, invitation
 from app.mail.outbox import queue_email
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import waitlist_position
@@ -13,6 +13,15 @@ from app.urls import absolute_url
 KINDS_WITH_CHECKIN_CODE = frozenset({"rsvp_confirmed", "rsvp_promoted"})
 
 
+def attendee_links(rsvp: Rsvp) -> tuple[str, str]:
+    """The attendee's own page, and the event as their emails link it: its public page in their
+    language, or, for an invite-only event the public cannot open, their own page again."""
+    manage_url = absolute_url("rsvps.manage", token=make_token(rsvp))
+    if rsvp.event.is_public:
+        return manage_url, event_url(rsvp.event, rsvp.language)
+    return manage_url, manage_url
+
+
 def _queue(
     rsvp: Rsvp,
     kind: str,
@@ -21,14 +30,10 @@ def _queue(
     **extra,
 ) -> None:
     db.session.flush()  # the RSVP needs its id for its links
-    manage_url = absolute_url("rsvps.manage", token=make_token(rsvp))
-    # Invite-only events have no public page: their links lead to the attendee's own page.
-    event_url = (
-        absolute_url("events.detail", slug=rsvp.event.slug) if rsvp.event.is_public else manage_url
-    )
+    manage_url, page_url = attendee_links(rsvp)
     ics = None
     if ics_method:
-        ics = invitation(rsvp.event, rsvp, ics_method, utcnow(), event_url).to_ical().decode()
+        ics = invitation(rsvp.event, rsvp, ics_method, utcnow(), page_url).to_ical().decode()
     qr_url = None
     if with_checkin_code is None:
         with_checkin_code = kind in KINDS_WITH_CHECKIN_CODE
@@ -44,7 +49,7 @@ def _queue(
             "rsvp": rsvp,
             "event": rsvp.event,
             "manage_url": manage_url,
-            "event_url": event_url,
+            "event_url": page_url,
             "has_invite": ics_method == "REQUEST",
             **extra,
         },
