@@ -325,6 +325,11 @@ def test_a_csv_file_can_be_uploaded_with_a_language_column(client, organizer, bo
         db.session.execute(db.select(OutboxMessage.recipient_email, OutboxMessage.language)).all()
     )
     assert languages == {"maria@ejemplo.mx": "es", "john@example.com": "en"}
+    # A resend offers each invitee's own language, even on an English-speaking organizer's page.
+    page = client.get(f"/organizer/events/{event.slug}/invitations").text
+    maria = db.session.scalars(db.select(Invitation).filter_by(email="maria@ejemplo.mx")).one()
+    resend_form = page.split(f"/invitations/{maria.id}/resend", 1)[1].split("</form>", 1)[0]
+    assert re.search(r'<option[^>]*selected[^>]*value="es"|value="es"[^>]*selected', resend_form)
     # The Spanish link opens the page in Spanish, with Spanish preselected for emails.
     client.post("/organizer/logout")
     page = client.get(link_path(to_maria)).text

@@ -22,6 +22,8 @@ class Invitation(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254))
     email_key: Mapped[str] = mapped_column(String(254))  # folded, as on RSVPs
+    # The language the invitation was last sent in: a resend uses it unless told otherwise.
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     # The link is signed over this nonce, like RSVP links; a new nonce revokes the old link.
     token_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     send_count: Mapped[int] = mapped_column(Integer, default=0)

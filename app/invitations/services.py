@@ -115,10 +115,11 @@ def invite(event: Event, entries: Iterable[Entry], language: str, now: datetime)
             name=entry.invitee.name,
             email=entry.invitee.email,
             email_key=key,
+            language=entry.invitee.language or language,
             send_count=0,
         )
         db.session.add(invitation)
-        _send(invitation, entry.invitee.language or language, now)
+        _send(invitation, now)
         lines.append(LineReport(entry, Result.INVITED, invitation))
     db.session.flush()
     return InviteReport(lines)
@@ -134,7 +135,8 @@ def resend(invitation: Invitation, language: str, now: datetime) -> bool:
     check_can_send(invitation.event, now)
     restored = invitation.is_revoked
     invitation.revoked_at = None  # revoke() already rotated the nonce: old links stay dead
-    _send(invitation, language, now, resent=True, new_link=restored)
+    invitation.language = language
+    _send(invitation, now, resent=True, new_link=restored)
     db.session.flush()
     return restored
 
@@ -152,13 +154,10 @@ def revoke(invitation: Invitation, now: datetime) -> None:
 
 
 def _send(
-    invitation: Invitation,
-    language: str,
-    now: datetime,
-    *,
-    resent: bool = False,
-    new_link: bool = False,
+    invitation: Invitation, now: datetime, *, resent: bool = False, new_link: bool = False
 ) -> None:
-    notifications.queue_invitation(invitation, language, resent=resent, new_link=new_link)
+    notifications.queue_invitation(
+        invitation, invitation.language, resent=resent, new_link=new_link
+    )
     invitation.send_count += 1
     invitation.last_sent_at = now

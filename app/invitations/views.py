@@ -62,8 +62,8 @@ def _render_index(event, form: AddInviteesForm, status: int = 200, report=None):
     rows = queries.invitee_rows(event)
     resend_forms = {}
     for row in rows:
-        # An invitee who answered chose a language; otherwise the organizer's is the guess.
-        language = row.rsvp.language if row.rsvp else current_language()
+        # An invitee who answered chose a language; otherwise the invitation's own.
+        language = row.rsvp.language if row.rsvp else row.invitation.language
         resend_forms[row.invitation.id] = ResendForm(formdata=None, language=language)
     return render_template(
         "invitations/index.html",
