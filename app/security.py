@@ -1,6 +1,7 @@
 """Security headers on every response, and trust in a reverse proxy only when configured."""
 
-from flask import Flask, request
+from flask import Flask, abort, request
+from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Everything the pages use comes from the app itself: no inline scripts, no outside hosts.
@@ -35,6 +36,16 @@ def register_security(app: Flask) -> None:
     if hops:
         # Only behind a proxy we run: otherwise X-Forwarded-* headers are anyone's to forge.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    @app.before_request
+    def refuse_nul_characters():
+        """No text column can hold a NUL character (PostgreSQL refuses it outright), and no
+        person types one: such a request is turned away before it reaches a query."""
+        if "\x00" in request.path:
+            abort(404)
+        for values in (request.args, request.form):
+            if any("\x00" in k or "\x00" in v for k, v in values.items(multi=True)):
+                abort(400, _("The request contains a character that is not allowed."))
 
     @app.after_request
     def set_security_headers(response):

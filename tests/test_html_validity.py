@@ -113,7 +113,7 @@ def test_pages_showing_form_errors_are_valid_html(client, demo):
 
 
 def test_organizer_pages_are_valid_html(client, admin, demo):
-    for path in ORGANIZER_PAGES:
+    for path in [*ORGANIZER_PAGES, f"/organizer/events/{ITJ}/attendees/{demo.id}"]:
         response = client.get(path)
         assert response.status_code == 200, path
         assert html_problems(response.text) == [], path

@@ -60,6 +60,20 @@ def test_full_event_waitlists_in_arrival_order(make_event, answer_rsvp):
     assert kinds_sent_to(second) == ["rsvp_waitlisted"]
 
 
+def test_an_answer_that_waited_for_the_lock_joins_the_end_of_the_line(make_event, make_answer):
+    """Answers take the event's lock one at a time; one stamped earlier may get it later. It
+    must not cut in front of those already told their place in line."""
+    event = make_event(capacity=1)
+    now = datetime.now(UTC)
+    services.submit_answer(event, make_answer(), now)
+    first = services.submit_answer(event, make_answer(), now).rsvp
+    late = services.submit_answer(event, make_answer(), now - timedelta(seconds=1)).rsvp
+    db.session.commit()
+    assert first.status is late.status is RsvpStatus.WAITLISTED
+    assert (waitlist_position(first), waitlist_position(late)) == (1, 2)
+    assert late.waitlisted_at > first.waitlisted_at
+
+
 def test_cancellation_promotes_the_first_waitlisted_and_emails_them(make_event, answer_rsvp):
     event = make_event(capacity=1)
     seated = answer_rsvp(event)

@@ -1,6 +1,7 @@
 """Several processes at once: web workers under gunicorn, and mail workers over one outbox."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -109,6 +110,13 @@ def test_200_simultaneous_rsvps_across_server_processes_fill_exactly_50_seats(ap
     assert [r.id for r in waitlisted] == sorted(r.id for r in waitlisted)
     messages = db.session.scalars(db.select(OutboxMessage)).all()
     assert sorted(m.rsvp_id for m in messages) == sorted(r.id for r in rsvps)
+    # Everyone was told the place in line they really have: nobody cut in after the email.
+    told = {
+        m.rsvp_id: int(re.search(r"(?:number|número) (\d+)", m.body_text).group(1))
+        for m in messages
+        if m.kind == "rsvp_waitlisted"
+    }
+    assert told == {r.id: place for place, r in enumerate(waitlisted, start=1)}
 
 
 def test_two_mail_workers_never_send_a_message_twice(app, make_event, answer_rsvp, smtp):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Form, HiddenField, RadioField, SelectField, StringField
+from wtforms import BooleanField, Form, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forms import email_address, single_line, strip_filter
 from app.organizer.attendees import AttendeeFilters, Audience
-from app.rsvps.forms import LANGUAGE_CHOICES
+from app.rsvps.forms import LANGUAGE_CHOICES, AnswerFields
 from app.rsvps.labels import STATUS_LABELS
 from app.rsvps.models import RsvpStatus
 
@@ -91,3 +91,15 @@ class WalkInForm(FlaskForm):
         render_kw={"type": "email", "autocomplete": "off", "inputmode": "email"},
     )
     language = RadioField(_l("Language"), choices=LANGUAGE_CHOICES, default="en")
+
+
+class AttendeeAnswerForm(AnswerFields):
+    """An organizer changing an attendee's answer for them (after a call or an email)."""
+
+    response = RadioField(
+        _l("Response"),
+        choices=[SelectChoice("yes", _l("Will attend")), SelectChoice("no", _l("Won't attend"))],
+        validators=[InputRequired(_l("Please choose a response."))],
+    )
+    guests = SelectField(_l("Guests"), coerce=int, default=0)
+    notify = BooleanField(_l("Email the attendee what changed"), default=True)

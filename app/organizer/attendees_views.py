@@ -7,26 +7,34 @@ from dataclasses import replace
 from flask import (
     Blueprint,
     Response,
+    flash,
+    redirect,
     render_template,
     request,
     send_file,
     stream_template,
     stream_with_context,
+    url_for,
 )
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import selectinload
 
 from app.audit.tracking import record_now
+from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
 from app.organizer import exports
-from app.organizer.attendee_forms import AttendeeFilterForm, filter_args
+from app.organizer.attendee_forms import AttendeeAnswerForm, AttendeeFilterForm, filter_args
 from app.organizer.attendees import AttendeeFilters, Audience, attendees_query
 from app.organizer.checkin import is_placeholder_email
 from app.organizer.door_list import door_list_rows
 from app.organizer.formatting import local_formatter
 from app.organizer.queries import rsvp_counts
-from app.rsvps.labels import STATUS_LABELS
+from app.rsvps import services
+from app.rsvps.labels import STATUS_LABELS, error_message
+from app.rsvps.models import Rsvp
+from app.rsvps.queries import waitlist_position
 
 bp = Blueprint("attendees", __name__, url_prefix="/organizer")
 
@@ -83,6 +91,56 @@ def attendee_list(slug: str):
         local_datetime=local_formatter(event),
         is_placeholder_email=is_placeholder_email,
     )
+
+
+@bp.route("/events/<slug>/attendees/<int:rsvp_id>", methods=["GET", "POST"])
+def attendee(slug: str, rsvp_id: int):
+    """One attendee's RSVP, which an organizer can change for them, even after RSVPs close."""
+    event = _event(slug)
+    rsvp = db.one_or_404(db.select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.event_id == event.id))
+    has_email = not is_placeholder_email(rsvp.email)
+    current = {
+        "response": "yes" if rsvp.status.is_attending else "no",
+        "guests": rsvp.guests,
+        "language": rsvp.language,
+        "needs": rsvp.needs,
+        "notify": has_email,
+    }
+    form = AttendeeAnswerForm(data=current)  # on POST, what was sent takes precedence
+    form.fit_to(event)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.change_answer(
+                rsvp,
+                utcnow(),
+                attending=form.attending,
+                guests=form.guest_count,
+                language=form.language.data,
+                needs=form.needs.data,
+                by_organizer=True,
+                notify=has_email and form.notify.data,
+            )
+            db.session.commit()
+        except services.RsvpError as error:
+            db.session.rollback()
+            form.form_errors.append(error_message(error))
+            status = 409
+        else:
+            flash(_("%(name)s's answer is saved.", name=rsvp.name), "ok")
+            return redirect(url_for(".attendee_list", slug=slug, _anchor=f"rsvp-{rsvp.id}"))
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "organizer/attendees/attendee.html",
+        event=event,
+        rsvp=rsvp,
+        form=form,
+        has_email=has_email,
+        status_label=STATUS_LABELS[rsvp.status],
+        position=waitlist_position(rsvp),
+        local_datetime=local_formatter(event),
+    ), status
 
 
 def _log_export(event: Event, filters: AttendeeFilters, export_format: str) -> None:

@@ -1,9 +1,10 @@
 """What RSVP states and refusals say to a person."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.rsvps.models import RsvpStatus
-from app.rsvps.services import ClosedReason
+from app.rsvps.services import ClosedReason, NotEnoughSeats, RsvpError, RsvpsClosed, TooManyGuests
 
 CLOSED_MESSAGES = {
     ClosedReason.NOT_PUBLISHED: _l("This event is not open for RSVPs."),
@@ -18,3 +19,14 @@ STATUS_LABELS = {
     RsvpStatus.DECLINED: _l("Not attending"),
     RsvpStatus.CANCELLED: _l("Cancelled"),
 }
+
+
+def error_message(error: RsvpError) -> str:
+    """What a refused answer or change says to the person who made it."""
+    if isinstance(error, RsvpsClosed):
+        return str(CLOSED_MESSAGES[error.reason])
+    if isinstance(error, NotEnoughSeats):
+        return _("Only %(count)s more guests fit. Your seat is kept.", count=error.seats_left)
+    if isinstance(error, TooManyGuests):
+        return _("At most %(limit)s guests.", limit=error.limit)
+    raise error

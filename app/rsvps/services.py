@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 
 from app.events.models import Event, EventStatus
 from app.extensions import db
@@ -116,10 +116,27 @@ def lock_event(event: Event) -> Event:
 
 def _set_status(rsvp: Rsvp, status: RsvpStatus, now: datetime) -> None:
     if status is RsvpStatus.WAITLISTED and rsvp.status is not RsvpStatus.WAITLISTED:
-        rsvp.waitlisted_at = now  # a new place at the end of the line
+        rsvp.waitlisted_at = _end_of_line(rsvp.event, now)
     elif status is not RsvpStatus.WAITLISTED:
         rsvp.waitlisted_at = None
     rsvp.status = status
+
+
+def _end_of_line(event: Event, now: datetime) -> datetime:
+    """The stamp that puts a newcomer last on the waitlist.
+
+    Usually `now`; but an answer stamped earlier can take the event's lock after a later one,
+    and must not then cut in front of it (whose email already gave its place in line). Called
+    under the lock, so places follow the order answers take it.
+    """
+    last = db.session.scalar(
+        db.select(func.max(Rsvp.waitlisted_at)).where(
+            Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED
+        )
+    )
+    if last is None or now > last:
+        return now
+    return last + timedelta(microseconds=1)
 
 
 def _place(event: Event, rsvp: Rsvp, attending: bool, guests: int, now: datetime) -> None:
@@ -151,8 +168,8 @@ def promote_waitlist(event: Event, now: datetime) -> list[Rsvp]:
     A party too large for the seats left keeps its place while smaller ones behind it are
     seated. Call with the event locked; the caller emails those promoted.
     """
-    if event.status is not EventStatus.PUBLISHED:
-        return []
+    if event.status is not EventStatus.PUBLISHED or now >= event.ends_at:
+        return []  # an event that is over has no seats left to give
     db.session.flush()
     waiting = db.session.scalars(
         db.select(Rsvp)
@@ -184,9 +201,11 @@ def fill_free_seats(event: Event, now: datetime, answering: Rsvp | None = None) 
     return promoted
 
 
-def _check_open(event: Event, now: datetime, guests: int) -> None:
+def _check_open(event: Event, now: datetime, guests: int, by_organizer: bool = False) -> None:
     reason = closed_reason(event, now)
-    if reason is not None:
+    # Organizers take late answers (a phone call after the deadline, a correction after the
+    # event); only a cancelled event takes none.
+    if reason is not None and not (by_organizer and reason is not ClosedReason.CANCELLED):
         raise RsvpsClosed(reason)
     if guests > event.guest_limit:
         raise TooManyGuests(event.guest_limit)
@@ -224,14 +243,18 @@ def change_answer(
     guests: int,
     language: str,
     needs: str | None,
+    by_organizer: bool = False,
+    notify: bool = True,
 ) -> Outcome:
-    """A change made from the manage link: response, guests, language, needs."""
+    """A change of response, guests, language or needs: from the manage link, or by an
+    organizer on the attendee's behalf (who may do so after RSVPs close, and may choose not to
+    email the attendee about it)."""
     event = lock_event(rsvp.event)
-    _check_open(event, now, guests if attending else 0)
+    _check_open(event, now, guests if attending else 0, by_organizer)
     previous = rsvp.status
     rsvp.language = language
     rsvp.needs = needs
-    return _finish(event, rsvp, attending, guests, now, False, previous)
+    return _finish(event, rsvp, attending, guests, now, False, previous, notify)
 
 
 def cancel_rsvp(rsvp: Rsvp, now: datetime) -> Outcome:
@@ -263,9 +286,11 @@ def _finish(
     now: datetime,
     created: bool,
     previous: RsvpStatus | None,
+    notify: bool = True,
 ) -> Outcome:
     _place(event, rsvp, attending, guests if attending else 0, now)
     db.session.flush()
     promoted = fill_free_seats(event, now, answering=rsvp)
-    notifications.queue_answer_recorded(rsvp, previous=previous)
+    if notify:
+        notifications.queue_answer_recorded(rsvp, previous=previous)
     return Outcome(rsvp=rsvp, created=created, previous_status=previous, promoted=promoted)

@@ -21,7 +21,7 @@ from app.invitations.tokens import find_by_token as find_invitation
 from app.invitations.tokens import make_token as make_invitation_token
 from app.rsvps import services
 from app.rsvps.forms import ButtonForm, ChangeRsvpForm, RsvpForm
-from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS
+from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS, error_message
 from app.rsvps.queries import seats_left, waitlist_position
 from app.rsvps.tokens import FEED, find_by_token, make_token
 
@@ -131,7 +131,7 @@ def submit(slug: str):
         ), 409
     except services.RsvpError as error:  # guests over the limit, or more than the seats left
         db.session.rollback()
-        form.form_errors.append(_error_message(error))
+        form.form_errors.append(error_message(error))
         return render_template(
             "events/detail.html", event=event, **rsvp_panel_context(event, form, invitation)
         ), 409
@@ -173,16 +173,6 @@ def _render_manage(rsvp, token: str, form: ChangeRsvpForm, status: int = 200, er
     ), status
 
 
-def _error_message(error: services.RsvpError) -> str:
-    if isinstance(error, services.RsvpsClosed):
-        return str(CLOSED_MESSAGES[error.reason])
-    if isinstance(error, services.NotEnoughSeats):
-        return _("Only %(count)s more guests fit. Your seat is kept.", count=error.seats_left)
-    if isinstance(error, services.TooManyGuests):
-        return _("At most %(limit)s guests.", limit=error.limit)
-    raise error
-
-
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_RSVP"], methods=["POST"])
 def manage(token: str):
@@ -212,7 +202,7 @@ def manage(token: str):
         )
     except services.RsvpError as error:
         db.session.rollback()
-        return _render_manage(rsvp, token, form, 409, _error_message(error))
+        return _render_manage(rsvp, token, form, 409, error_message(error))
     flash(_("Your answer has been updated. We've emailed you a confirmation."), "ok")
     return redirect(url_for("rsvps.manage", token=token))
 
@@ -228,7 +218,7 @@ def cancel(token: str):
         db.session.rollback()
         form = ChangeRsvpForm(formdata=None)
         form.fit_to(rsvp.event)
-        return _render_manage(rsvp, token, form, 409, _error_message(error))
+        return _render_manage(rsvp, token, form, 409, error_message(error))
     flash(_("Your RSVP is cancelled. We've emailed you a receipt."), "ok")
     return redirect(url_for("rsvps.manage", token=token))
 

@@ -89,3 +89,18 @@ def test_attendee_pages_have_no_serious_accessibility_violations(
     ]:
         page.goto(live.url + path)
         assert serious_violations(page) == [], path
+
+
+def test_change_an_answer_for_someone_who_called(live, page, attendees):
+    sign_in(live, page)
+    page.goto(f"{live.url}/organizer/events/{SLUG}/attendees")
+    page.get_by_role("link", name="John Smith").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("John Smith")
+    assert serious_violations(page) == []
+    page.get_by_label("Won't attend").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("John Smith's answer is saved.")).to_be_visible()
+    row = page.locator("tr", has_text="John Smith")
+    expect(row).to_contain_text("Not attending")
+    live.deliver_mail()
+    assert live.mailbox.to("john@example.com")[-1]["Subject"].startswith("We've noted")
