@@ -99,25 +99,14 @@ def attendee(slug: str, rsvp_id: int):
     event = _event(slug)
     rsvp = db.one_or_404(db.select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.event_id == event.id))
     has_email = not is_placeholder_email(rsvp.email)
-    current = {
-        "response": "yes" if rsvp.status.is_attending else "no",
-        "guests": rsvp.guests,
-        "language": rsvp.language,
-        "needs": rsvp.needs,
-        "notify": has_email,
-    }
-    form = AttendeeAnswerForm(data=current)  # on POST, what was sent takes precedence
-    form.fit_to(event)
+    form = AttendeeAnswerForm.for_rsvp(rsvp, notify=has_email)
     status = 200
     if form.validate_on_submit():
         try:
             services.change_answer(
                 rsvp,
                 utcnow(),
-                attending=form.attending,
-                guests=form.guest_count,
-                language=form.language.data,
-                needs=form.needs.data,
+                **form.answer_changes(),
                 by_organizer=True,
                 notify=has_email and form.notify.data,
             )

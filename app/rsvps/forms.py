@@ -1,5 +1,7 @@
 """The public RSVP form and the attendee's change form."""
 
+from typing import Self
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
@@ -8,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from app.events.models import Event
 from app.forms import email_address, no_control_characters, none_if_blank, single_line, strip_filter
+from app.rsvps.models import Rsvp
 
 LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("es", "Español")]
 RESPONSE_CHOICES = [
@@ -42,6 +45,28 @@ class AnswerFields(FlaskForm):
             self.guests.choices = [SelectChoice(n, str(n)) for n in range(event.guest_limit + 1)]
         else:
             del self.guests
+
+    @classmethod
+    def for_rsvp(cls, rsvp: Rsvp, **data) -> Self:
+        """The form showing an RSVP's current answer; on POST, what was sent takes precedence."""
+        current = {
+            "response": "yes" if rsvp.status.is_attending else "no",
+            "guests": rsvp.guests,
+            "language": rsvp.language,
+            "needs": rsvp.needs,
+        }
+        form = cls(data=current | data)
+        form.fit_to(rsvp.event)
+        return form
+
+    def answer_changes(self) -> dict:
+        """The new answer, as `services.change_answer` takes it."""
+        return {
+            "attending": self.attending,
+            "guests": self.guest_count,
+            "language": self.language.data,
+            "needs": self.needs.data,
+        }
 
     @property
     def attending(self) -> bool:

@@ -177,29 +177,13 @@ def _render_manage(rsvp, token: str, form: ChangeRsvpForm, status: int = 200, er
 @limiter.limit(lambda: current_app.config["RATELIMIT_RSVP"], methods=["POST"])
 def manage(token: str):
     rsvp = _rsvp_or_404(token)
-    current = {
-        "response": "yes" if rsvp.status.is_attending else "no",
-        "guests": rsvp.guests,
-        "language": rsvp.language,
-        "needs": rsvp.needs,
-    }
-    form = ChangeRsvpForm(data=current)  # on POST, what was sent takes precedence
-    form.fit_to(rsvp.event)
+    form = ChangeRsvpForm.for_rsvp(rsvp)
     if not form.is_submitted():
         return _render_manage(rsvp, token, form)
     if not form.validate():
         return _render_manage(rsvp, token, form, 422)
     try:
-        _record(
-            lambda: services.change_answer(
-                rsvp,
-                utcnow(),
-                attending=form.attending,
-                guests=form.guest_count,
-                language=form.language.data,
-                needs=form.needs.data,
-            )
-        )
+        _record(lambda: services.change_answer(rsvp, utcnow(), **form.answer_changes()))
     except services.RsvpError as error:
         db.session.rollback()
         return _render_manage(rsvp, token, form, 409, error_message(error))
