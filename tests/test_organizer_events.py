@@ -721,3 +721,58 @@ def test_the_public_still_gets_404_for_drafts(app, make_event):
 
     draft = make_event(status=EventStatus.DRAFT)
     assert app.test_client().get(f"/events/{draft.slug}").status_code == 404
+
+
+def test_moving_a_visit_moves_its_itinerary_on_each_sides_clock(
+    client, organizer, make_event, answer_rsvp
+):
+    """Tijuana springs forward on March 14, 2027; Mexico City keeps its clock all year."""
+    tijuana, mexico_city = ZoneInfo("America/Tijuana"), ZoneInfo("America/Mexico_City")
+    event = make_event(
+        slug="tour",
+        kind=EventKind.VISIT,
+        starts_at=datetime(2027, 3, 10, 8, tzinfo=tijuana),
+        ends_at=datetime(2027, 3, 10, 18, tzinfo=tijuana),
+    )
+    event.stops = [
+        ItineraryStop(
+            position=0,
+            title_en="Otay Mesa",
+            starts_at=datetime(2027, 3, 10, 9, tzinfo=tijuana),
+            ends_at=datetime(2027, 3, 10, 10, tzinfo=tijuana),
+            timezone="America/Tijuana",
+        ),
+        ItineraryStop(
+            position=1,
+            title_en="Video call with the SRE",
+            starts_at=datetime(2027, 3, 10, 14, tzinfo=mexico_city),
+            ends_at=None,
+            timezone="America/Mexico_City",
+        ),
+    ]
+    answer_rsvp(event, email="ana@example.com")
+    db.session.commit()
+
+    response = client.post(
+        "/organizer/events/tour/edit",
+        data=edit_data(event, starts_at="2027-03-17T08:00", ends_at="2027-03-17T18:00"),
+    )
+    assert response.status_code == 302
+    db.session.refresh(event)
+    otay, call = event.stops
+    assert otay.starts_at.astimezone(tijuana) == datetime(2027, 3, 17, 9, tzinfo=tijuana)
+    assert otay.ends_at.astimezone(tijuana) == datetime(2027, 3, 17, 10, tzinfo=tijuana)
+    assert call.starts_at.astimezone(mexico_city) == datetime(2027, 3, 17, 14, tzinfo=mexico_city)
+    assert call.ends_at is None
+    notice = db.session.scalars(
+        db.select(OutboxMessage).filter_by(kind="event_changed").order_by(OutboxMessage.id)
+    ).all()[-1]
+    assert "The itinerary has changed" in notice.body_text
+
+    # Changing only the end leaves the stops where they are.
+    client.post(
+        "/organizer/events/tour/edit",
+        data=edit_data(event, ends_at="2027-03-17T19:00"),
+    )
+    db.session.refresh(event)
+    assert event.stops[0].starts_at.astimezone(tijuana).hour == 9

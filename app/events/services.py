@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 
@@ -32,6 +32,7 @@ from app.extensions import db
 from app.organizer import reminders
 from app.rsvps.models import Rsvp
 from app.rsvps.services import fill_free_seats, lock_event
+from app.timezones import NonexistentLocalTime, to_local, to_utc
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 120
@@ -383,12 +384,18 @@ def update_event(event: Event, details: EventDetails, now: datetime) -> EventCha
     _set_slug(event, details.slug, details.title_en)
     _apply(event, details)
     after = _snapshot(event)
+    stops_moved = _move_stops_along(
+        event,
+        to_local(event.starts_at, event.timezone)
+        - to_local(before["starts_at"], before["timezone"]),
+    )
     changes = EventChanges(
         fields={name for name in after if after[name] != before[name]},
         previous_starts_at=before["starts_at"],
         previous_ends_at=before["ends_at"],
         previous_timezone=before["timezone"],
         previous_venue=previous_venue,
+        itinerary_changed=stops_moved,
     )
     db.session.flush()
     if changes.time_changed:
@@ -398,6 +405,26 @@ def update_event(event: Event, details: EventDetails, now: datetime) -> EventCha
     if _gained_seats(before["capacity"], event.capacity):
         changes.promoted = fill_free_seats(event, now)
     return changes
+
+
+def _move_stops_along(event: Event, shift: timedelta) -> bool:
+    """A visit moved to another day or hour takes its itinerary along: each stop keeps its
+    place in the day, on its own side of the border's clock (so 9:00 in Tijuana stays 9:00
+    even when a daylight-saving change falls in between). Returns whether any stop moved."""
+    if not shift or not event.stops:
+        return False
+    for stop in event.stops:
+        stop.starts_at = _shifted(stop.starts_at, stop.timezone, shift)
+        if stop.ends_at is not None:
+            stop.ends_at = _shifted(stop.ends_at, stop.timezone, shift)
+    return True
+
+
+def _shifted(instant: datetime, zone: str, shift: timedelta) -> datetime:
+    try:
+        return to_utc(to_local(instant, zone) + shift, zone)
+    except NonexistentLocalTime as gap:
+        return to_utc(gap.skipped_to, zone)  # the hour the clocks skip: the next real time
 
 
 def _gained_seats(before: int | None, after: int | None) -> bool:
