@@ -8,7 +8,7 @@ so clients that do not know IANA zone names (Outlook) still place events at the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -82,8 +82,6 @@ def event_description(event: Event, language: str, url: str | None) -> str:
 def _vevent(event: Event, texts: _Texts, url: str | None = None) -> VEvent:
     if url is None and event.is_public:
         url = event_url(event, texts.language)
-    # An invite-only event in a personal feed has no page to link: its public address is a 404,
-    # and the attendee's own page must not ride along in a feed (feed links cannot manage).
     title = event.title(texts.language)
     vevent = VEvent()
     vevent.add("uid", event.uid)
@@ -159,15 +157,20 @@ def publish_calendar(
     stamp: datetime,
     *,
     refresh: timedelta | None = None,
+    urls: Mapping[int, str] | None = None,
 ) -> Calendar:
     """A METHOD:PUBLISH calendar: feeds (named, with a refresh interval) and single downloads.
 
-    `name` may be a lazy string: it is rendered in `language`, like everything else.
+    `name` may be a lazy string: it is rendered in `language`, like everything else. `urls`
+    gives the address of events the public cannot open, by event id.
     """
     texts = _texts(language, stamp)
+    urls = urls or {}
     with force_locale(language):
         name = str(name) if name else None
-    cal = _calendar("PUBLISH", [_vevent(event, texts) for event in events], name)
+    cal = _calendar(
+        "PUBLISH", [_vevent(event, texts, urls.get(event.id)) for event in events], name
+    )
     if refresh is not None:
         # RFC 7986, and the older name Outlook and Apple Calendar read.
         cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})

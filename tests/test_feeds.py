@@ -49,6 +49,7 @@ VEVENT_REQUIRED = [
     "DTEND",
     "SUMMARY",
     "DESCRIPTION",
+    "URL",
     "STATUS",
     "CATEGORIES",
     "ORGANIZER",
@@ -115,8 +116,7 @@ def parse(data: bytes, method: str = "PUBLISH") -> icalendar.Calendar:
     for vevent in vevents:
         for name in VEVENT_REQUIRED:
             assert name in vevent, f"{name} missing from {vevent.get('UID')}"
-        if "URL" in vevent:  # absent only for events without a public page
-            assert str(vevent["URL"]) in str(vevent["DESCRIPTION"])
+        assert str(vevent["URL"]) in str(vevent["DESCRIPTION"])
         assert vevent.decoded("DTSTAMP").tzinfo is not None  # UTC ("Z")
     uids = [str(v["UID"]) for v in vevents]
     assert len(uids) == len(set(uids)), "UIDs repeat"
@@ -489,11 +489,16 @@ def test_personal_feed_holds_exactly_the_attendees_events(client, make_event, an
     cal = parse(response.data)
     assert uids(cal) == {confirmed.uid, waitlisted.uid, invite_only.uid, other_case.uid}
     assert str(cal["X-WR-CALNAME"]) == "Smart Border Coalition: My events"
-    # The invite-only event has no public page to link to, and the feed carries no manage link.
-    private = by_uid(cal)[invite_only.uid]
-    assert "URL" not in private and invite_only.slug not in str(private["DESCRIPTION"])
-    assert "/rsvp/" not in response.text
+    # The invite-only event has no public page: its link is a read-only page of Ana's RSVP.
     assert str(by_uid(cal)[confirmed.uid]["URL"]).endswith(f"/events/{confirmed.slug}")
+    private_url = str(by_uid(cal)[invite_only.uid]["URL"])
+    assert f"/events/{invite_only.slug}" not in private_url
+    page = client.get(urlsplit(private_url).path)
+    assert page.status_code == 200 and invite_only.title_en in page.text
+    assert "Confirmed" in page.text and 'name="robots" content="noindex"' in page.text
+    view_token = urlsplit(private_url).path.split("/")[2]
+    assert client.get(f"/rsvp/{view_token}").status_code == 404  # it cannot change the answer
+    assert make_token(rsvp) not in response.text  # nor does the feed carry the manage link
     assert "private" in response.headers["Cache-Control"]
     assert response.headers["X-Robots-Tag"] == "noindex"
 

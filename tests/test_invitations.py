@@ -335,6 +335,8 @@ def test_a_csv_file_can_be_uploaded_with_a_language_column(client, organizer, bo
     page = client.get(link_path(to_maria)).text
     assert '<html lang="es">' in page
     assert "Reunión del Consejo" in page
+    # No public .ics file to offer (it would be a 404); Google's link carries the details.
+    assert f"/events/{event.slug}.ics" not in page and "calendar.google.com" in page
 
 
 def test_the_default_language_is_the_organizers_current_one(client, organizer, board_meeting):

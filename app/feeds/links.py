@@ -15,7 +15,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.events.labels import KIND_PLURALS
 from app.events.models import Event, EventKind
+from app.extensions import db
 from app.ical import event_description, event_location, event_url
+from app.rsvps.models import Rsvp
+from app.rsvps.tokens import VIEW, make_token
 from app.urls import absolute_url
 
 GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/r"
@@ -99,3 +102,19 @@ def google_event_link(event: Event, language: str) -> str:
 def event_download_url(event: Event, language: str) -> str:
     """The event's own .ics file, for "Add to calendar" in any other app."""
     return url_for("feeds.event_file", slug=event.slug, **_language_args(language))
+
+
+def private_event_pages(email_key: str, events: list[Event]) -> dict[int, str]:
+    """For the events of a personal feed that have no public page (invite-only ones), the
+    read-only page of the person's own RSVP, by event id. A read-only link: the feed is shared
+    with a calendar app, so nothing in it may change an answer."""
+    private = [event.id for event in events if not event.is_public]
+    if not private:
+        return {}
+    rsvps = db.session.scalars(
+        db.select(Rsvp).where(Rsvp.email_key == email_key, Rsvp.event_id.in_(private))
+    )
+    return {
+        rsvp.event_id: absolute_url("rsvps.event_page", token=make_token(rsvp, VIEW))
+        for rsvp in rsvps
+    }

@@ -1,5 +1,6 @@
 """Calendar feeds, one event's .ics file, and the page that explains how to subscribe."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -8,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.db_types import utcnow
 from app.events.labels import KIND_PLURALS
-from app.events.models import EventKind
+from app.events.models import Event, EventKind
 from app.extensions import limiter
 from app.feeds import links, queries
 from app.feeds.responses import calendar_response
@@ -43,15 +44,28 @@ def _calendar_name(title: LazyString) -> LazyString:
     )
 
 
-def _feed(selection: queries.Selection, title: LazyString, *, private: bool = False):
+def _feed(
+    selection: queries.Selection,
+    title: LazyString,
+    *,
+    private: bool = False,
+    urls: Callable[[list[Event]], dict[int, str]] | None = None,
+):
+    """`urls` gives the addresses of events without a public page, once they are loaded."""
     language = _feed_language()
     name = _calendar_name(title)
-    return calendar_response(
-        selection,
-        language,
-        lambda events: publish_calendar(events, language, name, utcnow(), refresh=REFRESH_INTERVAL),
-        private=private,
-    )
+
+    def build(events: list[Event]):
+        return publish_calendar(
+            events,
+            language,
+            name,
+            utcnow(),
+            refresh=REFRESH_INTERVAL,
+            urls=urls(events) if urls else None,
+        )
+
+    return calendar_response(selection, language, build, private=private)
 
 
 def _public_feed(kind: EventKind | None):
@@ -78,7 +92,12 @@ def personal_feed(token: str):
     rsvp = find_by_token(token, FEED)
     if rsvp is None:
         abort(404)
-    return _feed(queries.personal_selection(rsvp.email_key), MY_EVENTS, private=True)
+    return _feed(
+        queries.personal_selection(rsvp.email_key),
+        MY_EVENTS,
+        private=True,
+        urls=lambda events: links.private_event_pages(rsvp.email_key, events),
+    )
 
 
 @bp.get("/events/<slug>.ics")

@@ -24,6 +24,7 @@ _TOKEN_MAC = re.compile(r"[A-Za-z0-9_-]{43}")
 MANAGE = "manage"
 FEED = "feed"
 CHECKIN = "checkin"  # the QR code in confirmation emails, opened by an organizer at the door
+VIEW = "view"  # a read-only page of an invite-only event, linked from the personal feed
 
 
 def _mac(rsvp_id: int, nonce: str, purpose: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
 from app.events import queries as event_queries
+from app.events.models import EventStatus
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.invitations.tokens import find_by_token as find_invitation
@@ -23,7 +24,7 @@ from app.rsvps import services
 from app.rsvps.forms import ButtonForm, ChangeRsvpForm, RsvpForm
 from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS, error_message
 from app.rsvps.queries import seats_left, waitlist_position
-from app.rsvps.tokens import FEED, find_by_token, make_token
+from app.rsvps.tokens import FEED, VIEW, find_by_token, make_token
 
 bp = Blueprint("rsvps", __name__)
 
@@ -216,3 +217,19 @@ def new_link(token: str):
     services.replace_links(rsvp)
     db.session.commit()
     return render_template("rsvps/new_link_sent.html", event=rsvp.event, email=rsvp.email)
+
+
+@bp.get("/rsvp/<token>/event")
+def event_page(token: str):
+    """An invite-only event as its attendee's calendar links to it: read only, since the link
+    rides along in a calendar feed."""
+    rsvp = find_by_token(token, VIEW)
+    if rsvp is None or rsvp.event.status is EventStatus.DRAFT:
+        abort(404)
+    return render_template(
+        "rsvps/event.html",
+        event=rsvp.event,
+        rsvp=rsvp,
+        status_label=STATUS_LABELS[rsvp.status],
+        position=waitlist_position(rsvp),
+    )
