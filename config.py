@@ -86,14 +86,19 @@ class Config:
     # Calendar feeds (see app/feeds).
     FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 90)
 
+    # `seed-demo` also makes a known organizer account (app/demo.py): never in production.
+    SEED_DEMO_ORGANIZER = False
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    SEED_DEMO_ORGANIZER = True
 
 
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing"
+    SEED_DEMO_ORGANIZER = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     PUBLIC_URL = "http://127.0.0.1"
     MAIL_SUPPRESS_SEND = False  # tests deliver to a real SMTP server of their own

@@ -448,8 +448,8 @@ def seed_demo(today: date) -> list[Event]:
     return seeded
 
 
-# A known account so that a newcomer can sign in after `make run`. Never made in production,
-# where `flask create-organizer` makes real accounts.
+# A known account so that a newcomer can sign in after `make run`; only where the config allows
+# it (development), never in production, where `flask create-organizer` makes real accounts.
 DEMO_ORGANIZER_EMAIL = "demo@example.org"
 DEMO_ORGANIZER_PASSWORD = "convoca-demo"
 
@@ -467,7 +467,7 @@ def seed_demo_organizer() -> bool:
 def seed_demo_command() -> None:
     """Load (or refresh) the demo calendar, and in development a demo organizer account."""
     events = seed_demo(date.today())
-    with_account = current_app.debug or current_app.testing
+    with_account = current_app.config["SEED_DEMO_ORGANIZER"]
     if with_account:
         seed_demo_organizer()
     db.session.commit()

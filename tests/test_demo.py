@@ -182,8 +182,14 @@ def test_the_demo_has_an_organizer_account_to_sign_in_with(client, seeded):
 def test_production_gets_no_demo_account(app, runner):
     from app.accounts.models import User
 
-    app.testing = False  # as `CONVOCA_ENV=production flask seed-demo` would run
+    app.config["SEED_DEMO_ORGANIZER"] = False  # as under CONVOCA_ENV=production
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "Organizer sign-in" not in result.output
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+
+
+def test_only_development_seeds_the_demo_account():
+    from config import DevelopmentConfig, ProductionConfig
+
+    assert DevelopmentConfig.SEED_DEMO_ORGANIZER and not ProductionConfig.SEED_DEMO_ORGANIZER
