@@ -6,6 +6,7 @@ import contextvars
 import itertools
 import os
 import socket
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -15,6 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy import event as sa_event
 
 from app import create_app
 from app.accounts.models import Role, User
@@ -293,3 +295,18 @@ def smtp(app):
         yield controller
     finally:
         controller.stop()
+
+
+@contextmanager
+def counting_queries():
+    """`with counting_queries() as statements:` lists the SQL sent while the block runs."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import flask_babel
 import pytest
-from sqlalchemy import event as sa_event
 
 from app.events.models import EventKind, EventStatus, ItineraryStop, Visibility
 from app.extensions import db
+from tests.conftest import counting_queries
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -66,21 +65,6 @@ def choose_locale_afresh() -> None:
     gives every request a new app context, hence a new `g`.
     """
     flask_babel.refresh()
-
-
-@contextmanager
-def counting_queries():
-    """Count SQL statements sent to the database while the block runs."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries_to_render(client, url: str) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -19,7 +18,6 @@ import icalendar
 import pytest
 import vobject
 from dateutil.rrule import rrulestr
-from sqlalchemy import event as sa_event
 from werkzeug.http import http_date
 
 from app.events.models import EventKind, EventStatus, ItineraryStop, Visibility
@@ -29,6 +27,7 @@ from app.mail.models import OutboxMessage
 from app.rsvps import services
 from app.rsvps.models import RsvpStatus
 from app.rsvps.tokens import FEED, MANAGE, make_token
+from tests.conftest import counting_queries
 
 TIJUANA = "America/Tijuana"
 LOS_ANGELES = "America/Los_Angeles"
@@ -70,26 +69,6 @@ def timed(zone: str, year: int, month: int, day: int, hour: int = 9, hours: int 
 def keep_everything(app):
     """Public feeds keep all past events, so events on fixed dates stay in them for good."""
     app.config["FEED_PAST_DAYS"] = 365 * 100
-
-
-@pytest.fixture
-def count_queries(app):
-    """`with count_queries() as statements:` lists the SQL sent while the block runs."""
-
-    @contextmanager
-    def counting():
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa_event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            yield statements
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", record)
-
-    return counting
 
 
 def only_our_vtimezones(text: str) -> str:
@@ -541,14 +520,14 @@ def test_personal_feed_needs_its_own_valid_token(client, make_event, answer_rsvp
 # --- HTTP caching ------------------------------------------------------------------------------
 
 
-def test_unchanged_feed_answers_304_to_either_validator(client, make_event, count_queries):
+def test_unchanged_feed_answers_304_to_either_validator(client, make_event):
     event = make_event()
     first = client.get("/calendar.ics")
     etag, last_modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert etag.startswith('W/"')
     assert first.headers["Cache-Control"] in ("no-cache, public", "public, no-cache")
 
-    with count_queries() as statements:
+    with counting_queries() as statements:
         by_etag = client.get("/calendar.ics", headers={"If-None-Match": etag})
     assert by_etag.status_code == 304 and by_etag.data == b""
     assert by_etag.headers["ETag"] == etag
@@ -589,7 +568,7 @@ def test_event_file_answers_304_too(client, make_event):
     assert again.headers["ETag"] == first.headers["ETag"]
 
 
-def test_feed_query_count_does_not_grow_with_events(client, make_event, make_venue, count_queries):
+def test_feed_query_count_does_not_grow_with_events(client, make_event, make_venue):
     def add_visit():
         event = make_event(kind=EventKind.VISIT)
         event.stops = [
@@ -605,12 +584,12 @@ def test_feed_query_count_does_not_grow_with_events(client, make_event, make_ven
         db.session.commit()
 
     add_visit()
-    with count_queries() as few:
+    with counting_queries() as few:
         client.get("/calendar.ics")
     for _ in range(6):
         add_visit()
         make_event(zone=MEXICO_CITY)
-    with count_queries() as many:
+    with counting_queries() as many:
         cal = fetch(client, "/calendar.ics")
     assert len(cal.walk("VEVENT")) == 13
     assert len(many) == len(few)

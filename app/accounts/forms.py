@@ -9,6 +9,22 @@ from app.accounts.services import MIN_PASSWORD_LENGTH
 from app.forms import email_address, single_line, strip_filter
 
 
+def chosen_password(label) -> PasswordField:
+    """A password being chosen, held to the same rule as `services.check_password_strength`."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(_l("Please choose a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=_l("Passwords need at least %(min)d characters."),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class LoginForm(FlaskForm):
     email = StringField(
         _l("Email"),
@@ -41,18 +57,7 @@ class NewAccountForm(FlaskForm):
         ],
         default=Role.ORGANIZER.value,
     )
-    password = PasswordField(
-        _l("Initial password"),
-        validators=[
-            DataRequired(_l("Please choose a password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=_l("Passwords need at least %(min)d characters."),
-            ),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = chosen_password(_l("Initial password"))
 
 
 class ChangePasswordForm(FlaskForm):
@@ -61,15 +66,4 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(_l("Please enter your current password.")), Length(max=200)],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[
-            DataRequired(_l("Please choose a password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=_l("Passwords need at least %(min)d characters."),
-            ),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    new_password = chosen_password(_l("New password"))
