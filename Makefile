@@ -9,7 +9,7 @@ CATALOGS := app/translations
 PO := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run serve test lint format bench clean translations update-translations
+.PHONY: run serve test lint format bench clean translations update-translations lighthouse
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -53,8 +53,23 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# Lighthouse for tests/browser/test_lighthouse.py: Node.js from Debian when there is no npm,
+# then the pinned npm package under build/ (it drives the same Debian Chromium).
+LIGHTHOUSE := build/lighthouse/node_modules/.bin/lighthouse
+LIGHTHOUSE_VERSION := 12.8.2
+$(LIGHTHOUSE):
+	@command -v npm >/dev/null || { \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
+	npm install --prefix build/lighthouse --no-audit --no-fund --loglevel=error \
+	  lighthouse@$(LIGHTHOUSE_VERSION)
+
+## lighthouse: the public pages' Lighthouse scores on a phone (see docs/quality.md)
+lighthouse: $(STAMP) translations $(CHROMIUM) $(LIGHTHOUSE)
+	$(BIN)/pytest tests/browser/test_lighthouse.py
+
 ## test: lint, format check, then the whole suite on SQLite and on a throwaway PostgreSQL
-test: $(STAMP) translations $(CHROMIUM)
+test: $(STAMP) translations $(CHROMIUM) $(LIGHTHOUSE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest --cov --cov-report=

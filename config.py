@@ -54,6 +54,9 @@ class Config:
     LANGUAGES = ("en", "es")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
+    # Catalogs are compiled at start-up when missing or stale (app/catalogs.py); where the
+    # package is read-only they go here instead (default: instance/translations).
+    COMPILED_TRANSLATIONS_DIR = os.environ.get("COMPILED_TRANSLATIONS_DIR") or None
 
     WTF_CSRF_TIME_LIMIT = None  # the session cookie bounds it; a form left open stays usable
     SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 from app import extensions, i18n, models  # noqa: F401  (models: complete metadata)
 from app.accounts.services import load_user
 from app.audit.tracking import start_tracking
+from app.catalogs import ensure_compiled_catalogs
+from app.errors import ERROR_CODES
 from app.security import register_security
 from config import Config, config_from_env
 
@@ -29,6 +31,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    ensure_compiled_catalogs(app)  # before Flask-Babel reads where the catalogs are
 
     register_extensions(app)
     register_blueprints(app)
@@ -96,15 +99,12 @@ def register_commands(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    def render_error(error):
-        code = getattr(error, "code", 500)
-        description = getattr(error, "description", None)
-        return render_template("errors/error.html", code=code, description=description), code
-
-    for code in (400, 403, 404, 405, 409, 413, 422, 429, 500):
-        app.register_error_handler(code, render_error)
-
     from flask_wtf.csrf import CSRFError
+
+    from app.errors import render_error
+
+    for code in ERROR_CODES:
+        app.register_error_handler(code, render_error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -1,10 +1,14 @@
-"""Validators shared by forms across domains."""
+"""The base of every form, and validators and filters shared by forms across domains."""
 
 import re
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
 from wtforms.validators import ValidationError
+
+from app.text import normalize_newlines
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
@@ -41,3 +45,24 @@ def strip_filter(value):
 def none_if_blank(value):
     value = strip_filter(value)
     return value or None
+
+
+def normalize_line_endings(value):
+    return normalize_newlines(value) if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """Every form in the app. Its text fields (single-line and textareas alike) get their line
+    endings normalized before any other filter or validator runs: browsers send a textarea's
+    line breaks as CRLF, and what is stored, shown and emailed is split on "\n".
+
+    Passwords are left exactly as typed.
+    """
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                filters = [normalize_line_endings, *unbound_field.kwargs.get("filters", ())]
+                return unbound_field.bind(form=form, filters=filters, **options)
+            return unbound_field.bind(form=form, **options)

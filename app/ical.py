@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Timezone, vCalAddress, vDuration, vText
+from icalendar import Calendar, vCalAddress, vDuration, vInt, vText
 from icalendar import Event as VEvent
 
 from app.events.labels import KIND_LABELS
@@ -23,6 +23,7 @@ from app.events.models import Event, EventKind
 from app.i18n import format_when
 from app.rsvps.models import Rsvp
 from app.urls import absolute_url
+from app.vtimezone import vtimezone
 
 PRODID = "-//Convoca//Convoca Events//EN"
 
@@ -129,25 +130,18 @@ def _calendar(method: str, components: list[VEvent], name: str | None) -> Calend
 
 
 def _add_timezones(cal: Calendar, components: list[VEvent]) -> None:
-    """A VTIMEZONE for every TZID used, before the events, covering their dates (RFC 5545 §3.6.5).
+    """A VTIMEZONE for every TZID used, before the events, covering their dates (RFC 5545 §3.6.5)
+    in the one-STANDARD, one-DAYLIGHT shape Outlook reads (app/vtimezone.py).
 
-    Each one spans a year either side of the events, which holds every DST change they need.
     The TZIDs come from the events' own DTSTART/DTEND rather than a walk over every property.
     """
-    if not components:
-        return
-    starts = [c.decoded("dtstart") for c in components]
-    first = min(starts).date() - timedelta(days=366)
-    last = max(starts).date() + timedelta(days=366)
-    tzids = {
-        component[name].params.get("TZID")
-        for component in components
-        for name in ("DTSTART", "DTEND")
-    }
-    tzids.discard(None)  # UTC times carry no TZID
-    cal.subcomponents[:0] = [
-        Timezone.from_tzid(tzid, first_date=first, last_date=last) for tzid in sorted(tzids)
-    ]
+    moments: dict[str, list[datetime]] = {}
+    for component in components:
+        for name in ("DTSTART", "DTEND"):
+            tzid = component[name].params.get("TZID")
+            if tzid is not None:  # UTC times carry no TZID
+                moments.setdefault(tzid, []).append(component.decoded(name))
+    cal.subcomponents[:0] = [vtimezone(tzid, moments[tzid]) for tzid in sorted(moments)]
 
 
 def publish_calendar(
@@ -178,13 +172,35 @@ def publish_calendar(
     return cal
 
 
+def advance_attendee_sequence(rsvp: Rsvp, method: str) -> None:
+    """Before a REQUEST or CANCEL about the attendee's own answer (a seat given or given up):
+    raise their SEQUENCE offset so that a CANCEL is above every message they had, and a REQUEST
+    above the CANCEL before it. Calendars ignore a message no newer than one they applied.
+
+    The offset is odd exactly while the last of these was a CANCEL. A REQUEST after a REQUEST
+    keeps its SEQUENCE (an update, RFC 5546 §2.1.5), so an attendee who never withdrew stays in
+    step with the feeds. Event-wide notices add the offset to the raised event.sequence, which
+    puts them above everything too.
+    """
+    cancelled_last = rsvp.ical_sequence_offset % 2 == 1
+    if method == "CANCEL":
+        rsvp.ical_sequence_offset += 2 if cancelled_last else 1
+    elif cancelled_last:
+        rsvp.ical_sequence_offset += 1
+
+
 def invitation(
     event: Event, rsvp: Rsvp, method: str, stamp: datetime, url: str | None = None
 ) -> Calendar:
-    """An iTIP invitation (RFC 5546) for one attendee: REQUEST adds or updates, CANCEL removes."""
+    """An iTIP invitation (RFC 5546) for one attendee: REQUEST adds or updates, CANCEL removes.
+
+    Its SEQUENCE is the event's plus the attendee's offset (see advance_attendee_sequence): a
+    CANCEL of this person's seat, and a REQUEST after it, are newer though the event is not.
+    """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
     vevent = event_component(event, rsvp.language, stamp, url)
+    vevent["sequence"] = vInt(event.sequence + rsvp.ical_sequence_offset)
     attendee = vCalAddress(f"mailto:{rsvp.email}")
     attendee.params["CN"] = vText(rsvp.name)
     attendee.params["ROLE"] = vText("REQ-PARTICIPANT")

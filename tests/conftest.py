@@ -32,7 +32,11 @@ from app.events.models import (
     Visibility,
 )
 from app.extensions import db, mail
+from app.invitations import services as invitation_services
+from app.invitations.models import Invitation
+from app.invitations.parsing import parse_invitee_lines
 from app.rsvps import services
+from app.rsvps.queries import email_key
 from config import TestingConfig
 
 _counter = itertools.count(1)
@@ -186,6 +190,38 @@ def make_event(app, make_venue):
 
 
 @pytest.fixture
+def board_meeting(make_event):
+    def make(**fields):
+        values = {
+            "kind": EventKind.BOARD_MEETING,
+            "visibility": Visibility.INVITE_ONLY,
+            "title_en": "Board Meeting",
+            "title_es": "Reunión del Consejo",
+        }
+        return make_event(**(values | fields))
+
+    return make
+
+
+@pytest.fixture
+def invite(app):
+    """Invite through the service and commit, as the view does; returns the invitations."""
+
+    def invite(event, lines: str, language: str = "en") -> list[Invitation]:
+        report = invitation_services.invite(
+            event, parse_invitee_lines(lines), language, datetime.now(UTC)
+        )
+        db.session.commit()
+        return [
+            line.invitation
+            for line in report.lines
+            if line.result is invitation_services.Result.INVITED
+        ]
+
+    return invite
+
+
+@pytest.fixture
 def make_answer():
     def make(**fields) -> services.Answer:
         n = next(_counter)
@@ -204,8 +240,24 @@ def make_answer():
 def answer_rsvp(app, make_answer):
     """Submit an answer through the service and commit, as the view does."""
 
-    def answer(event: Event, **fields):
-        outcome = services.submit_answer(event, make_answer(**fields), datetime.now(UTC))
+    def answer(event: Event, invitation=None, **fields):
+        answer = make_answer(**fields)
+        if invitation is None and event.visibility is Visibility.INVITE_ONLY:
+            # As the invitee does, through their own invitation's link (made here, quietly,
+            # if the test did not invite them).
+            key = email_key(answer.email)
+            invitation = db.session.scalar(
+                db.select(Invitation).where(
+                    Invitation.event_id == event.id, Invitation.email_key == key
+                )
+            )
+            if invitation is None:
+                invitation = Invitation(
+                    event=event, name=answer.name, email=answer.email, email_key=key
+                )
+                db.session.add(invitation)
+                db.session.flush()
+        outcome = services.submit_answer(event, answer, datetime.now(UTC), invitation)
         db.session.commit()
         return outcome.rsvp
 

@@ -45,8 +45,8 @@ def test_each_visitor_gets_their_own_working_csrf_token(app, make_event, caching
             "language": "en",
         },
     )
-    assert response.status_code == 200
-    assert "confirmed" in response.text
+    assert response.status_code == 302
+    assert "Check your email" in second.get(response.location).text
 
 
 def test_languages_are_cached_apart(client, make_event, caching):

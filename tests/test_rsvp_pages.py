@@ -53,51 +53,183 @@ def test_guest_question_is_absent_when_guests_are_not_allowed(client, make_event
     assert 'name="guests"' not in client.get(f"/events/{event.slug}").text
 
 
-def test_confirmation_page_says_exactly_what_was_recorded(client, make_event):
+def test_an_answer_redirects_to_a_page_that_points_to_the_inbox(client, make_event):
     event = make_event(capacity=5, guest_limit=1)
     response = client.post(f"/events/{event.slug}/rsvp", data=form_data(guests="1"))
-    assert response.status_code == 200
-    assert "You're confirmed" in text(response)
-    assert "Plus 1 guest." in response.text
-    assert "An email with the details is on its way to ana@example.com" in response.text
+    assert response.status_code == 302
+    assert response.location == f"/events/{event.slug}/rsvp"
     rsvp = db.session.scalars(db.select(Rsvp)).one()
-    assert f'href="/rsvp/{make_token(rsvp)}"' in response.text
     assert (rsvp.name, rsvp.guests, rsvp.share_with_host) == ("Ana López", 1, True)
     assert rsvp.job_title == "Directora" and rsvp.needs is None
+    assert rsvp.status is RsvpStatus.CONFIRMED
+    page = client.get(response.location)
+    assert page.status_code == 200
+    assert "Check your email" in page.text
+    assert "An email is on its way to ana@example.com" in page.text
+    assert page.headers["Cache-Control"] == "private, no-store"
+    # Personal links go only to the inbox: holding one proves the mailbox.
+    assert "/rsvp/" not in page.text and "/calendar/me/" not in page.text
+    assert make_token(rsvp) not in page.text
+    # Reloading shows the page again; it never posts twice.
+    assert client.get(response.location).text == page.text
+    assert count(Rsvp) == 1 and count(OutboxMessage) == 1
 
 
-def test_waitlisted_confirmation_gives_the_position(client, make_event, answer_rsvp):
-    event = make_event(capacity=1)
-    answer_rsvp(event)
-    answer_rsvp(event)
-    response = client.post(f"/events/{event.slug}/rsvp", data=form_data())
-    assert "You're on the waitlist" in text(response)
-    assert "number 2 in line" in response.text
-
-
-def test_declined_confirmation(client, make_event):
-    event = make_event(capacity=1)
-    response = client.post(f"/events/{event.slug}/rsvp", data=form_data(response="no"))
-    assert "Thanks for letting us know" in response.text
-    assert db.session.scalars(db.select(Rsvp)).one().status is RsvpStatus.DECLINED
-
-
-def test_answering_again_updates_and_says_so_without_revealing_the_link(client, make_event):
+def test_the_confirmation_page_is_only_for_the_browser_that_answered(app, client, make_event):
     event = make_event(capacity=5)
     client.post(f"/events/{event.slug}/rsvp", data=form_data())
-    again = client.post(
-        f"/events/{event.slug}/rsvp", data=form_data(email="ANA@example.com", response="no")
+    stranger = app.test_client()
+    response = stranger.get(f"/events/{event.slug}/rsvp")
+    assert response.status_code == 302 and response.location == f"/events/{event.slug}"
+    hidden = make_event(visibility=Visibility.INVITE_ONLY)
+    assert stranger.get(f"/events/{hidden.slug}/rsvp").status_code == 404
+
+
+def test_answer_pages_look_the_same_whoever_answered_and_however(
+    app, client, make_event, answer_rsvp
+):
+    """New, waitlisted, declined, or an address that had answered: one page, one address."""
+    event = make_event(capacity=1)
+    answer_rsvp(event, email="diana@board.example")
+    pages = []
+    for data in (
+        form_data(email="new@example.com"),  # waitlisted: the event is full
+        form_data(email="other@example.com", response="no"),
+        form_data(email="DIANA@board.example", response="no", name="Mallory"),
+    ):
+        fresh = app.test_client()
+        response = fresh.post(f"/events/{event.slug}/rsvp", data=data)
+        assert response.status_code == 302
+        page = fresh.get(response.location).text
+        pages.append(page.replace(data["email"], "ADDRESS"))
+    assert pages[0] == pages[1] == pages[2]
+    assert "Diana" not in pages[2] and "Confirmed" not in pages[2]
+
+
+def test_the_takeover_steps_change_nothing_and_reveal_nothing(app, client, make_event, smtp):
+    """Issue steps: Ana answers yes; from another browser, ANA@… posts "no" as Mallory."""
+    from app.mail.sender import deliver_pending
+
+    event = make_event(capacity=1)
+    client.post(f"/events/{event.slug}/rsvp", data=form_data(email="ana@example.org"))
+    client.post(f"/events/{event.slug}/rsvp", data=form_data(email="next@example.org"))
+    mallory = app.test_client()
+    response = mallory.post(
+        f"/events/{event.slug}/rsvp",
+        data=form_data(email="ANA@example.org", response="no", name="Mallory", organization="Evil"),
     )
-    assert "we updated that answer instead of adding another" in again.text
-    assert "/rsvp/" not in again.text  # the link goes to the address's owner, by email
-    rsvp = db.session.scalars(db.select(Rsvp)).one()
-    assert rsvp.status is RsvpStatus.DECLINED
+    page = mallory.get(response.location).text
+    assert "Ana López" not in page and "Instituto" not in page and "Confirmed" not in page
+    ana = db.session.scalars(db.select(Rsvp).where(Rsvp.email == "ana@example.org")).one()
+    assert (ana.name, ana.organization, ana.status) == (
+        "Ana López",
+        "Instituto Tecnológico de Tijuana",
+        RsvpStatus.CONFIRMED,
+    )
+    nxt = db.session.scalars(db.select(Rsvp).where(Rsvp.email == "next@example.org")).one()
+    assert nxt.status is RsvpStatus.WAITLISTED
+    deliver_pending()
+    to_ana = smtp.mailbox.to("ana@example.org")
+    assert [m["Subject"] for m in to_ana][-1].startswith("Your personal link:")
+    body = to_ana[-1].get_body(preferencelist=("plain",)).get_content()
+    assert "Hello Ana López" in body and "Mallory" not in body
+    assert "nothing was changed" in body
+    assert f"/rsvp/{make_token(ana)}" in body
+    assert "you're confirmed" in body
+
+
+def test_the_takeover_steps_in_spanish(app, client, make_event, smtp):
+    from app.mail.sender import deliver_pending
+
+    event = make_event(capacity=3)
+    client.post(
+        f"/events/{event.slug}/rsvp?lang=es",
+        data=form_data(email="ana@example.org", language="es"),
+    )
+    mallory = app.test_client()
+    response = mallory.post(
+        f"/events/{event.slug}/rsvp?lang=es",
+        data=form_data(email="ANA@example.org", response="no", name="Mallory"),
+    )
+    page = mallory.get(response.location, headers={"Accept-Language": "es"}).text
+    assert "Revise su correo" in page
+    ana = db.session.scalars(db.select(Rsvp)).one()
+    assert ana.status is RsvpStatus.CONFIRMED and ana.name == "Ana López"
+    deliver_pending()
+    last = smtp.mailbox.to("ana@example.org")[-1]
+    assert last["Subject"].startswith("Su enlace personal:")
+    body = last.get_body(preferencelist=("plain",)).get_content()
+    assert "no se cambió nada" in body and "Mallory" not in body
+
+
+def test_lost_link_form_emails_the_link_and_answers_the_same_either_way(
+    app, client, make_event, answer_rsvp, smtp
+):
+    from app.mail.sender import deliver_pending
+
+    event = make_event(capacity=5)
+    rsvp = answer_rsvp(event, email="ana@example.org", name="Ana")
+    page = client.get(f"/events/{event.slug}").text
+    assert f'action="/events/{event.slug}/lost-link' in page
+    assert 'id="lost-email"' in page
+    pages = []
+    for email in ("ana@example.org", "nobody@example.org"):
+        visitor = app.test_client()
+        response = visitor.post(f"/events/{event.slug}/lost-link", data={"lost-email": email})
+        assert response.status_code == 302
+        assert response.location == f"/events/{event.slug}/lost-link"
+        pages.append(visitor.get(response.location).text.replace(email, "ADDRESS"))
+    assert pages[0] == pages[1]
+    assert "If ADDRESS has an answer for this event" in pages[0]
+    deliver_pending()
+    assert smtp.mailbox.to("nobody@example.org") == []
+    sent = smtp.mailbox.to("ana@example.org")[-1]
+    assert sent["Subject"].startswith("Your personal link:")
+    assert f"/rsvp/{make_token(rsvp)}" in sent.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_lost_link_form_checks_the_address(client, make_event):
+    event = make_event(capacity=5)
+    response = client.post(f"/events/{event.slug}/lost-link", data={"lost-email": "nope"})
+    assert response.status_code == 422
+    assert 'id="lost-email-error"' in response.text
+    assert '<details class="lost-link" id="lost-link" open>' in response.text
+    assert count(OutboxMessage) == 0
+
+
+def test_lost_link_form_is_rate_limited_like_the_rsvp_form(app, client, make_event):
+    app.config.update(RATELIMIT_ENABLED=True, RATELIMIT_RSVP="2 per minute")
+    from app.extensions import limiter
+
+    limiter.init_app(app)
+    event = make_event(capacity=5)
+    codes = [
+        client.post(
+            f"/events/{event.slug}/lost-link", data={"lost-email": "x@example.org"}
+        ).status_code
+        for _ in range(3)
+    ]
+    assert codes == [302, 302, 429]
+
+
+def test_a_party_too_large_is_offered_fewer_guests_or_the_waitlist(client, make_event):
+    event = make_event(capacity=2, guest_limit=3)
+    response = client.post(f"/events/{event.slug}/rsvp", data=form_data(guests="2"))
+    assert response.status_code == 409
+    assert "Only 2 seats are left, and your party needs 3." in text(response)
+    assert 'name="join_waitlist" value="y"' in response.text
+    assert count(Rsvp) == 0
+    response = client.post(
+        f"/events/{event.slug}/rsvp", data=form_data(guests="2", join_waitlist="y")
+    )
+    assert response.status_code == 302
+    assert db.session.scalars(db.select(Rsvp)).one().status is RsvpStatus.WAITLISTED
 
 
 def test_double_submission_makes_one_rsvp(client, make_event):
     event = make_event(capacity=5)
     for _ in range(3):
-        assert client.post(f"/events/{event.slug}/rsvp", data=form_data()).status_code == 200
+        assert client.post(f"/events/{event.slug}/rsvp", data=form_data()).status_code == 302
     assert count(Rsvp) == 1
 
 
@@ -144,7 +276,7 @@ def test_internationalized_email_addresses_are_accepted(client, make_event):
     response = client.post(
         f"/events/{event.slug}/rsvp", data=form_data(email="josé.núñez@ejemplo.mx")
     )
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert db.session.scalars(db.select(Rsvp)).one().email == "josé.núñez@ejemplo.mx"
 
 
@@ -153,8 +285,8 @@ def test_honeypot_discards_bots_with_a_normal_looking_page(client, make_event):
     response = client.post(
         f"/events/{event.slug}/rsvp", data=form_data(website="http://spam.example")
     )
-    assert response.status_code == 200
-    assert "Your answer was received" in response.text
+    assert response.status_code == 302
+    assert "we've received your answer" in text(client.get(response.location))
     assert count(Rsvp) == 0 and count(OutboxMessage) == 0
 
 
@@ -201,7 +333,7 @@ def test_rsvp_with_a_real_csrf_token(app, client, make_event):
     page = client.get(f"/events/{event.slug}").text
     token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
     response = client.post(f"/events/{event.slug}/rsvp", data=form_data(csrf_token=token))
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert count(Rsvp) == 1
 
 

@@ -131,7 +131,7 @@ def test_capacity_increase_promotes_waitlisted(make_event, answer_rsvp):
 def test_waitlisted_attendee_reducing_guests_is_seated_with_one_email(make_event, answer_rsvp):
     event = make_event(capacity=2, guest_limit=2)
     answer_rsvp(event)
-    waiting = answer_rsvp(event, guests=2)
+    waiting = answer_rsvp(event, guests=2, join_waitlist=True)
     assert waiting.status is RsvpStatus.WAITLISTED
     outcome = services.change_answer(
         waiting, now(), attending=True, guests=0, language="en", needs=None
@@ -152,28 +152,104 @@ def test_waitlisted_attendee_changing_guests_keeps_their_place(make_event, answe
     assert waitlist_position(second) == 2
 
 
-def test_answering_again_updates_the_same_rsvp_whatever_the_case(make_event, answer_rsvp):
+def test_answering_again_with_a_known_address_changes_nothing_and_emails_the_owner(
+    make_event, answer_rsvp, make_answer
+):
+    """The takeover from the trust issue: a stranger posts the owner's address in other case."""
+    event = make_event(capacity=1)
+    ana = answer_rsvp(event, email="ana@example.org", name="Ana", organization="ITJ")
+    waiting = answer_rsvp(event)
+    forged = make_answer(
+        email="ANA@example.org", name="Mallory", organization="Evil", attending=False
+    )
+    outcome = services.submit_answer(event, forged, now())
+    db.session.commit()
+    assert outcome.result is services.Result.LINK_SENT
+    assert outcome.rsvp.id == ana.id
+    db.session.refresh(ana)
+    assert (ana.name, ana.organization, ana.email) == ("Ana", "ITJ", "ana@example.org")
+    assert ana.status is RsvpStatus.CONFIRMED
+    assert waiting.status is RsvpStatus.WAITLISTED  # Ana's seat did not move
+    assert kinds_sent_to(ana) == ["rsvp_confirmed", "rsvp_already_answered"]
+    reminder = db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.kind == "rsvp_already_answered")
+    ).one()
+    assert reminder.recipient_email == "ana@example.org"  # the owner's, not the form's
+    assert "Mallory" not in reminder.body_text + reminder.subject
+    assert db.session.scalar(db.select(db.func.count()).select_from(Rsvp)) == 2
+
+
+def test_the_owner_is_emailed_their_link_once_however_often_the_address_is_posted(
+    make_event, answer_rsvp, make_answer
+):
     event = make_event(capacity=5)
-    first = answer_rsvp(event, email="Ana.Lopez@Example.com", organization="ITJ")
-    again = answer_rsvp(event, email="ana.lopez@example.COM", organization="CDT")
-    assert again.id == first.id
-    assert again.organization == "CDT"
-    assert db.session.scalar(db.select(db.func.count()).select_from(Rsvp)) == 1
+    ana = answer_rsvp(event, email="ana@example.org")
+    for _ in range(5):
+        services.submit_answer(event, make_answer(email="ana@example.org"), now())
+        services.resend_link(event, "Ana@Example.org", now())
+    db.session.commit()
+    assert kinds_sent_to(ana) == ["rsvp_confirmed", "rsvp_already_answered"]
+    later = now() + services.LINK_EMAIL_INTERVAL + timedelta(seconds=1)
+    services.resend_link(event, "ana@example.org", later)
+    db.session.commit()
+    assert kinds_sent_to(ana)[-1] == "rsvp_link_requested"
 
 
-def test_declining_after_confirming_frees_the_seat_and_withdraws_the_invite(
+def test_asking_for_the_link_of_an_address_without_an_answer_sends_nothing(make_event, answer_rsvp):
+    event, other = make_event(capacity=5), make_event(capacity=5)
+    answer_rsvp(other, email="ana@example.org")  # an answer to another event is not this one
+    services.resend_link(event, "ana@example.org", now())
+    db.session.commit()
+    assert (
+        db.session.scalars(
+            db.select(OutboxMessage.kind).where(OutboxMessage.kind.like("%link%"))
+        ).all()
+        == []
+    )
+
+
+def test_declining_through_the_manage_link_frees_the_seat_and_withdraws_the_invite(
     make_event, answer_rsvp
 ):
     event = make_event(capacity=1)
     rsvp = answer_rsvp(event, email="x@example.com")
     waiting = answer_rsvp(event)
-    answer_rsvp(event, email="X@example.com", attending=False)
+    services.change_answer(rsvp, now(), attending=False, guests=0, language="en", needs=None)
+    db.session.commit()
     assert rsvp.status is RsvpStatus.DECLINED
     assert waiting.status is RsvpStatus.CONFIRMED
     declined = db.session.scalars(
         db.select(OutboxMessage).where(OutboxMessage.kind == "rsvp_declined")
     ).one()
     assert declined.ics_method == "CANCEL"
+
+
+def test_a_party_larger_than_the_seats_left_is_told_how_many_remain(make_event, make_answer):
+    event = make_event(capacity=3, guest_limit=3)
+    services.submit_answer(event, make_answer(guests=1), now())
+    db.session.commit()
+    with pytest.raises(services.PartyTooLarge) as raised:
+        services.submit_answer(event, make_answer(guests=2), now())
+    db.session.rollback()
+    assert (raised.value.seats_left, raised.value.seats_wanted) == (1, 3)
+    # It may come with fewer guests, or choose to wait together.
+    fewer = services.submit_answer(event, make_answer(guests=0), now()).rsvp
+    assert fewer.status is RsvpStatus.CONFIRMED
+    services.submit_answer(event, make_answer(guests=0), now())  # now it is full
+    waiting = services.submit_answer(event, make_answer(guests=2), now()).rsvp
+    assert waiting.status is RsvpStatus.WAITLISTED  # a full event waitlists without asking
+
+
+def test_a_party_too_large_is_asked_whether_or_not_its_address_has_answered(
+    make_event, answer_rsvp, make_answer
+):
+    """The refusal comes before the address is looked up: it reveals nothing about it."""
+    event = make_event(capacity=2, guest_limit=3)
+    answer_rsvp(event, email="ana@example.org")
+    for email in ("ana@example.org", "nobody@example.org"):
+        with pytest.raises(services.PartyTooLarge):
+            services.submit_answer(event, make_answer(email=email, guests=3), now())
+        db.session.rollback()
 
 
 def test_confirmed_attendee_cannot_take_more_guests_than_seats_left(make_event, answer_rsvp):

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.accounts import services
+from app.accounts.labels import error_message
 from app.accounts.models import Role
 from app.extensions import db
 
@@ -25,6 +26,6 @@ def create_organizer_command(email: str, name: str, admin: bool, password_stdin:
     try:
         user = services.create_user(email, password, Role.ADMIN if admin else Role.ORGANIZER, name)
     except services.AccountError as error:
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(error_message(error)) from None
     db.session.commit()
     click.echo(f"Created {user.role.value} account {user.email}.")

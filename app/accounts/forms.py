@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app.accounts.models import Role
 from app.accounts.services import MIN_PASSWORD_LENGTH
-from app.forms import email_address, single_line, strip_filter
+from app.forms import BaseForm, email_address, single_line, strip_filter
 
 
 def chosen_password(label) -> PasswordField:
@@ -25,7 +24,7 @@ def chosen_password(label) -> PasswordField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = StringField(
         _l("Email"),
         filters=[strip_filter],
@@ -39,7 +38,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class NewAccountForm(FlaskForm):
+class NewAccountForm(BaseForm):
     name = StringField(
         _l("Name"), filters=[strip_filter], validators=[Length(max=120), single_line]
     )
@@ -60,7 +59,7 @@ class NewAccountForm(FlaskForm):
     password = chosen_password(_l("Initial password"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Please enter your current password.")), Length(max=200)],

@@ -19,7 +19,19 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 class AccountError(Exception):
-    pass
+    """A rule stopped the change; views and commands say why with `accounts.labels`."""
+
+
+class EmailTaken(AccountError):
+    def __init__(self, email: str):
+        super().__init__(f"an account with {email!r} already exists")
+        self.email = email
+
+
+class WeakPassword(AccountError):
+    def __init__(self, min_length: int):
+        super().__init__(f"passwords need at least {min_length} characters")
+        self.min_length = min_length
 
 
 def normalize_email(email: str) -> str:
@@ -32,13 +44,13 @@ def find_user(email: str) -> User | None:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        raise WeakPassword(MIN_PASSWORD_LENGTH)
 
 
 def create_user(email: str, password: str, role: Role = Role.ORGANIZER, name: str = "") -> User:
     """A new organizer or admin; raises AccountError for a taken email or weak password."""
     if find_user(email) is not None:
-        raise AccountError("An account with this email already exists.")
+        raise EmailTaken(normalize_email(email))
     check_password_strength(password)
     user = User(email=normalize_email(email), name=name, role=role)
     set_password(user, password)

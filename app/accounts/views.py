@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash
 
 from app.accounts import services
 from app.accounts.forms import ChangePasswordForm, LoginForm, NewAccountForm
+from app.accounts.labels import error_message
 from app.accounts.models import Role, User
 from app.db_types import utcnow
 from app.extensions import db, limiter
@@ -103,7 +104,7 @@ def accounts():
                 form.email.data, form.password.data, Role(form.role.data), form.name.data
             )
         except services.AccountError as error:
-            form.form_errors.append(str(error))
+            form.form_errors.append(error_message(error))
             status = 409
         else:
             db.session.commit()

@@ -23,7 +23,15 @@ from app.rsvps.models import Rsvp
 
 # What is tracked, under which name, and which columns are noise or secret.
 TRACKED = {Event: "event", ItineraryStop: "stop", Rsvp: "rsvp", Invitation: "invitation"}
-IGNORED = {"id", "updated_at", "created_at", "token_nonce", "email_key", "sequence"}
+IGNORED = {
+    "id",
+    "updated_at",
+    "created_at",
+    "token_nonce",
+    "email_key",
+    "sequence",
+    "ical_sequence_offset",
+}
 _PENDING = "audit_pending"
 
 

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -39,7 +38,13 @@ from app.events.labels import KIND_LABELS
 from app.events.models import Event, EventKind, ItineraryStop, Organization, Venue, Visibility
 from app.events.notices import Audience
 from app.events.services import SLUG_MAX, SLUG_PATTERN, EventDetails, NewVenue, StopDetails
-from app.forms import no_control_characters, none_if_blank, single_line, strip_filter
+from app.forms import (
+    BaseForm,
+    no_control_characters,
+    none_if_blank,
+    single_line,
+    strip_filter,
+)
 from app.timezones import (
     NonexistentLocalTime,
     UnknownZone,
@@ -152,7 +157,7 @@ def _names(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class VenueFields(FlaskForm):
+class VenueFields(BaseForm):
     """Pick a known venue, or type a new one (which then wins)."""
 
     venue = SelectField(_l("Venue"), coerce=optional_id)
@@ -425,7 +430,7 @@ class StopForm(VenueFields, LocalTimes):
         )
 
 
-class MessageForm(FlaskForm):
+class MessageForm(BaseForm):
     """A free-text message from the organizers to an event's attendees."""
 
     subject = StringField(
@@ -451,7 +456,7 @@ class MessageForm(FlaskForm):
     )
 
 
-class CancelEventForm(FlaskForm):
+class CancelEventForm(BaseForm):
     note = TextAreaField(
         _l("A note to attendees (optional)"),
         filters=[none_if_blank],
@@ -459,5 +464,5 @@ class CancelEventForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """Only the CSRF token: publishing, duplicating, moving a stop… are buttons."""

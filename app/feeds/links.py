@@ -23,8 +23,11 @@ from app.urls import absolute_url
 
 GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/r"
 GOOGLE_TEMPLATE = "https://calendar.google.com/calendar/render"
-# Google's event form arrives through a URL; a long description would make it too long.
-GOOGLE_DETAILS_LIMIT = 1000
+# Outlook's "new event" form on the web: personal accounts, and work or school ones (Office 365).
+OUTLOOK_COMPOSE = "https://outlook.live.com/calendar/0/deeplink/compose"
+OFFICE_365_COMPOSE = "https://outlook.office.com/calendar/0/deeplink/compose"
+# The event forms arrive through a URL; a long description would make it too long.
+DETAILS_LIMIT = 1000
 
 ALL_EVENTS = _l("All events")
 
@@ -78,25 +81,52 @@ def personal_feed_links(token: str, language: str) -> SubscriptionLinks:
     return subscription_links("feeds.personal_feed", language, token=token)
 
 
+def _event_details(event: Event, language: str) -> str:
+    """The description for a web calendar's form: cut short if need be, keeping the address."""
+    url = event_url(event, language)
+    details = event_description(event, language, url)
+    if len(details) > DETAILS_LIMIT:
+        details = details[: DETAILS_LIMIT - len(url) - 3].rstrip() + "…\n\n" + url
+    return details
+
+
 def _google_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def google_event_link(event: Event, language: str) -> str:
     """Google Calendar's "new event" form, filled in with this event."""
-    url = event_url(event, language)
-    details = event_description(event, language, url)
-    if len(details) > GOOGLE_DETAILS_LIMIT:
-        details = details[: GOOGLE_DETAILS_LIMIT - len(url) - 3].rstrip() + "…\n\n" + url
     params = {
         "action": "TEMPLATE",
         "text": event.title(language),
         "dates": f"{_google_time(event.starts_at)}/{_google_time(event.ends_at)}",
-        "details": details,
+        "details": _event_details(event, language),
         "location": event_location(event),
         "ctz": event.timezone,
     }
     return f"{GOOGLE_TEMPLATE}?{urlencode(params, quote_via=quote)}"
+
+
+def _outlook_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def outlook_event_link(event: Event, language: str, office_365: bool = False) -> str:
+    """Outlook on the web's "new event" form, filled in with this event: Outlook.com's, or with
+    `office_365` that of work and school accounts. Times go in UTC, which it shows in the
+    reader's own zone."""
+    params = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": event.title(language),
+        "startdt": _outlook_time(event.starts_at),
+        "enddt": _outlook_time(event.ends_at),
+        "location": event_location(event),
+        "body": _event_details(event, language),
+    }
+    # Spaces as %20: Outlook shows a "+" as it is.
+    query = urlencode(params, quote_via=quote)
+    return f"{OFFICE_365_COMPOSE if office_365 else OUTLOOK_COMPOSE}?{query}"
 
 
 def event_download_url(event: Event, language: str) -> str:

@@ -127,5 +127,6 @@ def subscribe():
 
 
 bp.add_app_template_global(links.google_event_link)
+bp.add_app_template_global(links.outlook_event_link)
 bp.add_app_template_global(links.event_download_url)
 bp.add_app_template_global(links.personal_feed_links)

@@ -1,15 +1,15 @@
 """The organizer's invitation forms: adding invitees, and resending or revoking one."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from app.forms import BaseForm
 from app.rsvps.forms import LANGUAGE_CHOICES
 
 
-class AddInviteesForm(FlaskForm):
+class AddInviteesForm(BaseForm):
     invitees = TextAreaField(
         _l("Paste invitees"),
         validators=[Length(max=200_000)],
@@ -47,7 +47,7 @@ class AddInviteesForm(FlaskForm):
         return True
 
 
-class ResendForm(FlaskForm):
+class ResendForm(BaseForm):
     language = SelectField(
         _l("Language"),
         choices=LANGUAGE_CHOICES,
@@ -55,5 +55,5 @@ class ResendForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(BaseForm):
     """Only the CSRF token: revoking is a button."""

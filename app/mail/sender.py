@@ -9,8 +9,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.encoders import encode_quopri
+from email.message import Message as MimeMessage
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
 from email.utils import make_msgid
 from pathlib import Path
 
@@ -28,18 +33,36 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # longer than any one SMTP conversation
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=2)
+MAX_LINE_OCTETS = 998  # RFC 5322 §2.1.1; SMTP servers refuse longer lines (RFC 5321 §4.5.3.1.6)
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    """A PNG the HTML shows as `cid:<content_id>`."""
+
+    content_id: str
+    filename: str
+    data: bytes
 
 
 class CalendarMessage(Message):
-    """A Flask-Mail message whose text/calendar parts carry the iTIP `method` parameter.
+    """A Flask-Mail message whose text/calendar parts carry the iTIP `method` parameter, and
+    whose HTML travels with its images.
 
     Outlook and Gmail only treat a calendar part as an invitation when its Content-Type says
     `method=REQUEST` (or CANCEL), matching the METHOD inside (RFC 6047 §2.4).
     """
 
-    def __init__(self, *args, ics_method: str | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        ics_method: str | None = None,
+        inline_images: Sequence[InlineImage] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.ics_method = ics_method
+        self.inline_images = list(inline_images)
 
     def _message(self):
         msg = super()._message()
@@ -48,18 +71,72 @@ class CalendarMessage(Message):
                 if part.get_content_type() == "text/calendar":
                     part.set_param("method", self.ics_method)
                     part.set_param("charset", "utf-8")
+        if self.inline_images:
+            _relate_images_to_html(msg, self.inline_images)
+        _quote_long_lines(msg)
         return msg
+
+
+def _quote_long_lines(msg: MimeMessage) -> None:
+    """Send a text part as quoted-printable when a line of it is too long for SMTP.
+
+    Flask-Mail sends UTF-8 text as 8bit, lines as they are; a paragraph typed without line
+    breaks, or a long link in the HTML, would have the server refuse the whole message.
+    """
+    for part in msg.walk():
+        if part.is_multipart() or part.get_content_maintype() != "text":
+            continue
+        body = part.get_payload(decode=True)
+        if any(len(line) > MAX_LINE_OCTETS for line in body.splitlines()):
+            del part["Content-Transfer-Encoding"]
+            part.set_payload(body)
+            encode_quopri(part)
+
+
+def _relate_images_to_html(msg: MimeMessage, images: Sequence[InlineImage]) -> None:
+    """Put the HTML alternative and its images together in a multipart/related (RFC 2387):
+
+        multipart/mixed
+          multipart/alternative
+            text/plain
+            multipart/related
+              text/html
+              image/png (Content-ID, inline)
+            text/calendar; method=…
+          application/ics (invite.ics)
+
+    Outlook only resolves `cid:` links to parts of the HTML's own multipart/related; elsewhere
+    it lists the image as an attachment and shows a broken picture in the message.
+    """
+    alternative = next(p for p in msg.walk() if p.get_content_type() == "multipart/alternative")
+    alternatives = alternative.get_payload()
+    html_index = next(
+        i for i, part in enumerate(alternatives) if part.get_content_type() == "text/html"
+    )
+    related = MIMEMultipart("related", type="text/html")
+    related.attach(alternatives[html_index])
+    for image in images:
+        part = MIMEImage(image.data, "png")
+        part.add_header("Content-ID", f"<{image.content_id}>")
+        part.add_header("Content-Disposition", "inline", filename=image.filename)
+        related.attach(part)
+    alternatives[html_index] = related
 
 
 def build_message(outbox: OutboxMessage) -> CalendarMessage:
     """The MIME message: text and HTML alternatives, plus the invitation when there is one, both
     inline (text/calendar, for mail clients' calendar buttons) and as an invite.ics file, and
-    the QR code when there is one, as an inline PNG the HTML shows through its Content-ID."""
+    the QR code when there is one, as an inline PNG beside the HTML that shows it through its
+    Content-ID."""
+    images = []
+    if outbox.qr_url:
+        images.append(InlineImage(QR_CONTENT_ID, "checkin-qr.png", qr_png(outbox.qr_url)))
     message = CalendarMessage(
         subject=outbox.subject,
         recipients=[(outbox.recipient_name, outbox.recipient_email)],
         body=outbox.body_text,
         ics_method=outbox.ics_method,
+        inline_images=images,
     )
     # Alternatives go from plainest to richest; the calendar part comes last, as Gmail and
     # Outlook send it.
@@ -68,16 +145,6 @@ def build_message(outbox: OutboxMessage) -> CalendarMessage:
         message.alts["calendar"] = outbox.ics
     if outbox.ics:
         message.attach("invite.ics", "application/ics", outbox.ics.encode(), "attachment")
-    if outbox.qr_url:
-        # Beside the other parts of multipart/mixed rather than in a multipart/related: mail
-        # clients resolve cid: links there too, and the message keeps its structure.
-        message.attach(
-            "checkin-qr.png",
-            "image/png",
-            qr_png(outbox.qr_url),
-            "inline",
-            headers={"Content-ID": f"<{QR_CONTENT_ID}>"},
-        )
     message.msgId = make_msgid(idstring=f"outbox-{outbox.id}", domain="convoca")
     return message
 

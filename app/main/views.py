@@ -1,18 +1,26 @@
-"""Site-wide pages: the language switch and the health check."""
+"""Site-wide pages and helpers: the language switch, the favicon, the health check, and the
+template filters for text people typed."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, request
+from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db_types import utcnow
 from app.extensions import db
 from app.i18n import LANGUAGE_COOKIE
 from app.mail.queries import outbox_health
+from app.text import excerpt, paragraphs, paragraphs_html
 
 bp = Blueprint("main", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
+ONE_WEEK = 7 * 24 * 3600
+
+# `{{ text|paragraphs }}`: what people typed, as <p> paragraphs with <br> line breaks.
+bp.add_app_template_filter(paragraphs_html, "paragraphs")
+bp.add_app_template_filter(paragraphs, "paragraph_list")
+bp.add_app_template_filter(excerpt)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -34,6 +42,17 @@ def set_language(code: str):
     response = redirect(safe_next(request.args.get("next")))
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
     return response
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own, whatever the page links to."""
+    return send_from_directory(
+        current_app.static_folder,
+        "favicon.ico",
+        mimetype="image/vnd.microsoft.icon",
+        max_age=ONE_WEEK,
+    )
 
 
 @bp.get("/healthz")

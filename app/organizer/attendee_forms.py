@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.forms import email_address, single_line, strip_filter
+from app.forms import BaseForm, email_address, single_line, strip_filter
 from app.organizer.attendees import AttendeeFilters, Audience
 from app.rsvps.forms import LANGUAGE_CHOICES, AnswerFields
 from app.rsvps.labels import STATUS_LABELS
@@ -67,7 +66,7 @@ def filter_args(filters: AttendeeFilters) -> dict[str, str]:
     return args
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(BaseForm):
     """Only the name is required: people at the door often have no email to give, or none
     they want to give."""
 

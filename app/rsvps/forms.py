@@ -3,13 +3,19 @@
 from typing import Self
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from app.events.models import Event
-from app.forms import email_address, no_control_characters, none_if_blank, single_line, strip_filter
+from app.forms import (
+    BaseForm,
+    email_address,
+    no_control_characters,
+    none_if_blank,
+    single_line,
+    strip_filter,
+)
 from app.rsvps.models import Rsvp
 
 LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("es", "Español")]
@@ -19,7 +25,7 @@ RESPONSE_CHOICES = [
 ]
 
 
-class AnswerFields(FlaskForm):
+class AnswerFields(BaseForm):
     """What both forms ask: the response, guests, language and needs."""
 
     response = RadioField(
@@ -120,6 +126,9 @@ class RsvpForm(AnswerFields):
     )
     # A honeypot: hidden from people, filled in by bots. See views.submit().
     website = StringField(_l("Leave this field empty"), filters=[strip_filter])
+    # Sent by the "join the waitlist" button offered to a party larger than the seats left.
+    join_waitlist = BooleanField(_l("Join the waitlist"))
+    offer_waitlist = False
 
     @property
     def is_bot(self) -> bool:
@@ -130,5 +139,20 @@ class ChangeRsvpForm(AnswerFields):
     pass
 
 
-class ButtonForm(FlaskForm):
+class LostLinkForm(BaseForm):
+    """Ask for one's personal link again, by address."""
+
+    email = StringField(
+        _l("Your email"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Please enter your email.")), Length(max=254), email_address],
+        render_kw={"type": "email", "autocomplete": "email", "inputmode": "email"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Its fields would otherwise share names and ids with the RSVP form's on the same page.
+        super().__init__(*args, prefix="lost", **kwargs)
+
+
+class ButtonForm(BaseForm):
     """Only the CSRF token: the action (cancel, new link) is a button."""

@@ -2,9 +2,18 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.rsvps.models import RsvpStatus
-from app.rsvps.services import ClosedReason, NotEnoughSeats, RsvpError, RsvpsClosed, TooManyGuests
+from app.rsvps.services import (
+    ClosedReason,
+    NotEnoughSeats,
+    NotInvited,
+    PartyTooLarge,
+    RsvpError,
+    RsvpsClosed,
+    TooManyGuests,
+)
 
 CLOSED_MESSAGES = {
     ClosedReason.NOT_PUBLISHED: _l("This event is not open for RSVPs."),
@@ -27,6 +36,17 @@ def error_message(error: RsvpError) -> str:
         return str(CLOSED_MESSAGES[error.reason])
     if isinstance(error, NotEnoughSeats):
         return _("Only %(count)s more guests fit. Your seat is kept.", count=error.seats_left)
+    if isinstance(error, PartyTooLarge):
+        return ngettext(
+            "Only %(num)s seat is left, and your party needs %(wanted)s. Choose fewer guests, "
+            "or join the waitlist with your whole party.",
+            "Only %(num)s seats are left, and your party needs %(wanted)s. Choose fewer guests, "
+            "or join the waitlist with your whole party.",
+            error.seats_left,
+            wanted=error.seats_wanted,
+        )
+    if isinstance(error, NotInvited):
+        return _("This event is by invitation only: please answer from your invitation's link.")
     if isinstance(error, TooManyGuests):
         return _("At most %(limit)s guests.", limit=error.limit)
     raise error

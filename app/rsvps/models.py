@@ -67,6 +67,9 @@ class Rsvp(db.Model):
     # Links for this RSVP are signed with SECRET_KEY over this nonce (app/rsvps/tokens.py):
     # the database alone cannot forge them, and a new nonce revokes every old link.
     token_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    # How far this attendee's calendar invitations run ahead of the event's SEQUENCE: a CANCEL
+    # of their seat and a REQUEST after it raise it (app.ical.advance_attendee_sequence).
+    ical_sequence_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

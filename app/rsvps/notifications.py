@@ -1,8 +1,10 @@
 """The emails an RSVP causes, queued in the outbox within the same transaction."""
 
+import enum
+
 from app.db_types import utcnow
 from app.extensions import db
-from app.ical import event_url, invitation
+from app.ical import advance_attendee_sequence, event_url, invitation
 from app.mail.outbox import queue_email
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import waitlist_position
@@ -11,6 +13,16 @@ from app.urls import absolute_url
 
 # Emails that give a seat carry the attendee's check-in QR code, to show at the door.
 KINDS_WITH_CHECKIN_CODE = frozenset({"rsvp_confirmed", "rsvp_promoted"})
+
+
+class LinkReason(enum.StrEnum):
+    """Why an attendee is emailed their personal link again (the email's kind)."""
+
+    ALREADY_ANSWERED = "rsvp_already_answered"  # the form was sent again with their address
+    ASKED = "rsvp_link_requested"  # the "lost your link?" form
+
+
+LINK_KINDS = frozenset(reason.value for reason in LinkReason)
 
 
 def attendee_links(rsvp: Rsvp) -> tuple[str, str]:
@@ -33,6 +45,7 @@ def _queue(
     manage_url, page_url = attendee_links(rsvp)
     ics = None
     if ics_method:
+        advance_attendee_sequence(rsvp, ics_method)  # so their calendar applies it
         ics = invitation(rsvp.event, rsvp, ics_method, utcnow(), page_url).to_ical().decode()
     qr_url = None
     if with_checkin_code is None:
@@ -79,6 +92,11 @@ def queue_promoted(rsvp: Rsvp) -> None:
 
 def queue_cancelled(rsvp: Rsvp, had_invite: bool) -> None:
     _queue(rsvp, "rsvp_cancelled", "CANCEL" if had_invite else None)
+
+
+def queue_personal_link(rsvp: Rsvp, reason: LinkReason) -> None:
+    """The attendee's personal link, and their answer as it stands, to their own address only."""
+    _queue(rsvp, reason.value, status=rsvp.status.value, position=waitlist_position(rsvp))
 
 
 def queue_new_links(rsvp: Rsvp) -> None:

@@ -2,6 +2,10 @@
 
 Plain functions over models, callable without a request. They flush but never commit: the caller
 owns the transaction, so an RSVP and the emails it causes are stored together or not at all.
+
+An RSVP belongs to whoever reads its address's mail. A public answer can create one, but never
+change one: only the holder of a link we emailed (the personal link, or an invitation) or an
+organizer changes an existing answer. Every caller gets that rule here, not in a view.
 """
 
 from __future__ import annotations
@@ -12,12 +16,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 
-from app.events.models import Event, EventStatus
+from app.events.models import Event, EventStatus, Visibility
 from app.extensions import db
+from app.invitations.models import Invitation
+from app.mail.models import OutboxMessage
 from app.rsvps import notifications
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import email_key, find_rsvp, seats_taken
 from app.rsvps.tokens import rotate_tokens
+
+# However often someone asks (or pretends to be someone and asks), an address gets at most one
+# email with its personal link per event in this time: enough for a person who lost it, too
+# little to flood an inbox.
+LINK_EMAIL_INTERVAL = timedelta(minutes=10)
 
 
 class ClosedReason(enum.StrEnum):
@@ -51,6 +62,31 @@ class NotEnoughSeats(RsvpError):
         self.seats_left = seats_left
 
 
+class PartyTooLarge(RsvpError):
+    """A new party needs more seats than are left, though some are: the person chooses to come
+    with fewer guests or to wait, all together, on the waitlist."""
+
+    def __init__(self, seats_left: int, seats_wanted: int):
+        super().__init__(f"{seats_left} seats left, {seats_wanted} wanted")
+        self.seats_left = seats_left
+        self.seats_wanted = seats_wanted
+
+
+class NotInvited(RsvpError):
+    """An invite-only event takes answers only through a live invitation to it."""
+
+    def __init__(self):
+        super().__init__("not invited")
+
+
+class Result(enum.StrEnum):
+    """What became of a public answer. Pages must not tell these apart: whether an address has
+    answered is its owner's business."""
+
+    RECORDED = "recorded"  # a new RSVP, or one changed through the invitation that proves it
+    LINK_SENT = "link_sent"  # the address had answered: nothing changed, its owner was emailed
+
+
 @dataclass
 class Answer:
     """What an attendee tells us, already validated for shape by a form."""
@@ -65,6 +101,8 @@ class Answer:
     phone: str | None = None
     needs: str | None = None
     share_with_host: bool = False
+    # When fewer seats are left than the party needs: wait for them all rather than be told.
+    join_waitlist: bool = False
 
 
 @dataclass
@@ -73,6 +111,7 @@ class Outcome:
     created: bool
     previous_status: RsvpStatus | None
     promoted: list[Rsvp] = field(default_factory=list)
+    result: Result = Result.RECORDED
 
     @property
     def updated(self) -> bool:
@@ -211,21 +250,58 @@ def _check_open(event: Event, now: datetime, guests: int, by_organizer: bool = F
         raise TooManyGuests(event.guest_limit)
 
 
-def submit_answer(event: Event, answer: Answer, now: datetime) -> Outcome:
-    """Record an answer from the public form: create the person's RSVP or update it.
+def check_invitation(event: Event, invitation: Invitation | None) -> None:
+    """Raise NotInvited unless `invitation` lets its holder answer for `event`: a public event
+    needs none; an invite-only one needs a live invitation to that very event."""
+    if invitation is not None and (invitation.event_id != event.id or invitation.is_revoked):
+        raise NotInvited()
+    if event.visibility is Visibility.INVITE_ONLY and invitation is None:
+        raise NotInvited()
 
-    Answering again with the same email (in any letter case) updates the one RSVP.
+
+def _check_party_fits(event: Event, answer: Answer) -> None:
+    """A party larger than the seats left, while some remain, is asked before it is waitlisted.
+
+    Decided before looking the address up, so the reply cannot tell whether it has answered.
     """
+    if not answer.attending or answer.join_waitlist or event.capacity is None:
+        return
+    free = event.capacity - seats_taken(event)
+    wanted = 1 + answer.guests
+    if 0 < free < wanted:
+        raise PartyTooLarge(free, wanted)
+
+
+def submit_answer(
+    event: Event, answer: Answer, now: datetime, invitation: Invitation | None = None
+) -> Outcome:
+    """Record an answer from a form: the public one, or an invitee's.
+
+    A new address gets its RSVP. An address that already answered (in any letter case) is
+    changed only through its invitation, which was emailed to it; anyone else posting it
+    changes nothing, and the owner is emailed their personal link instead (LINK_SENT).
+    An invitation pins the address: the answer is the invitee's, whatever the form said.
+    """
+    check_invitation(event, invitation)
+    if invitation is not None:
+        answer.email = invitation.email
     event = lock_event(event)
     _check_open(event, now, answer.guests if answer.attending else 0)
     rsvp = find_rsvp(event, answer.email)
+    if invitation is None:
+        _check_party_fits(event, answer)  # for every address alike: the reply reveals nothing
+        if rsvp is not None:
+            send_personal_link(rsvp, now, notifications.LinkReason.ALREADY_ANSWERED)
+            return Outcome(rsvp, False, rsvp.status, result=Result.LINK_SENT)
+    elif rsvp is None or not rsvp.status.is_attending:
+        _check_party_fits(event, answer)  # those already attending keep their seat or place
     created = rsvp is None
     previous = None if created else rsvp.status
     if rsvp is None:
         rsvp = Rsvp(event=event, email_key=email_key(answer.email), status=RsvpStatus.DECLINED)
+        rsvp.email = answer.email.strip()
         db.session.add(rsvp)
     rsvp.name = answer.name
-    rsvp.email = answer.email.strip()
     rsvp.organization = answer.organization
     rsvp.job_title = answer.job_title
     rsvp.phone = answer.phone
@@ -233,6 +309,36 @@ def submit_answer(event: Event, answer: Answer, now: datetime) -> Outcome:
     rsvp.needs = answer.needs
     rsvp.share_with_host = answer.share_with_host
     return _finish(event, rsvp, answer.attending, answer.guests, now, created, previous)
+
+
+def send_personal_link(rsvp: Rsvp, now: datetime, reason: notifications.LinkReason) -> bool:
+    """Email the RSVP's personal link to its own address, unless one went out lately.
+
+    Returns whether an email was queued. Either way the caller says the same to whoever asked.
+    """
+    recent = db.session.scalar(
+        db.select(OutboxMessage.id)
+        .where(
+            OutboxMessage.rsvp_id == rsvp.id,
+            OutboxMessage.kind.in_(notifications.LINK_KINDS),
+            OutboxMessage.created_at > now - LINK_EMAIL_INTERVAL,
+        )
+        .limit(1)
+    )
+    if recent is not None:
+        return False
+    notifications.queue_personal_link(rsvp, reason)
+    return True
+
+
+def resend_link(event: Event, email: str, now: datetime) -> None:
+    """The "lost your link?" form: email the address its link if it answered for `event`.
+
+    Nothing is returned: the page says the same whether or not the address has answered.
+    """
+    rsvp = find_rsvp(event, email)
+    if rsvp is not None:
+        send_personal_link(rsvp, now, notifications.LinkReason.ASKED)
 
 
 def change_answer(

@@ -2,12 +2,14 @@
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,7 +23,7 @@ from app.i18n import current_language
 from app.invitations.tokens import find_by_token as find_invitation
 from app.invitations.tokens import make_token as make_invitation_token
 from app.rsvps import services
-from app.rsvps.forms import ButtonForm, ChangeRsvpForm, RsvpForm
+from app.rsvps.forms import ButtonForm, ChangeRsvpForm, LostLinkForm, RsvpForm
 from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS, error_message
 from app.rsvps.queries import seats_left, waitlist_position
 from app.rsvps.tokens import FEED, VIEW, find_by_token, make_token
@@ -32,8 +34,13 @@ bp = Blueprint("rsvps", __name__)
 # The hidden field in which the RSVP form carries an invitation's token (app/invitations).
 INVITATION_FIELD = "invitation"
 
+# Where the session keeps which address the last form here had us write to, and why.
+SENT_KEY = "rsvp_email_sent"
+ANSWER = "answer"
+LOST_LINK = "lost-link"
 
-def rsvp_panel_context(event, form=None, invitation=None) -> dict:
+
+def rsvp_panel_context(event, form=None, invitation=None, lost_link_form=None) -> dict:
     """What the RSVP part of an event page needs: the form, or why there is none.
 
     With an invitation the form is the invitee's: prefilled, and carrying the invitation along
@@ -53,6 +60,8 @@ def rsvp_panel_context(event, form=None, invitation=None) -> dict:
         "invitation": invitation,
         "invitation_field": INVITATION_FIELD,
         "invitation_token": make_invitation_token(invitation) if invitation else None,
+        # Invitees have their invitation's link; everyone else may have lost theirs.
+        "lost_link_form": None if invitation else (lost_link_form or LostLinkForm(formdata=None)),
     }
 
 
@@ -87,6 +96,29 @@ def _record(action):
     return outcome
 
 
+def _answer_from(form: RsvpForm) -> services.Answer:
+    return services.Answer(
+        name=form.name.data,
+        email=form.email.data,
+        organization=form.organization.data,
+        job_title=form.job_title.data,
+        phone=form.phone.data,
+        language=form.language.data,
+        attending=form.attending,
+        guests=form.guest_count,
+        needs=form.needs.data,
+        share_with_host=form.share_with_host.data,
+        join_waitlist=form.join_waitlist.data,
+    )
+
+
+def _remember_email_sent(event, email: str, reason: str) -> Response:
+    """Post/redirect/get: the page after a form says which address we wrote to, from the
+    session, so a reload shows it again and never posts twice."""
+    session[SENT_KEY] = {"event": event.id, "email": email, "reason": reason}
+    return redirect(url_for("rsvps.email_sent", slug=event.slug, reason=reason))
+
+
 @bp.post("/events/<slug>/rsvp")
 @limiter.limit(lambda: current_app.config["RATELIMIT_RSVP"])
 def submit(slug: str):
@@ -100,54 +132,72 @@ def submit(slug: str):
         _for_invitee(form, invitation)
     if form.is_bot:
         # Look like success so the bot learns nothing; nothing is stored or sent.
-        return render_template("rsvps/received.html", event=event)
+        return _remember_email_sent(event, form.email.data or "", ANSWER)
     reason = services.closed_reason(event, utcnow())
     if reason is not None:
         return render_template(
             "rsvps/closed.html", event=event, message=CLOSED_MESSAGES[reason]
         ), 409
     if not form.validate_on_submit():
-        return render_template(
-            "events/detail.html", event=event, **rsvp_panel_context(event, form, invitation)
-        ), 422
-
-    answer = services.Answer(
-        name=form.name.data,
-        email=form.email.data,
-        organization=form.organization.data,
-        job_title=form.job_title.data,
-        phone=form.phone.data,
-        language=form.language.data,
-        attending=form.attending,
-        guests=form.guest_count,
-        needs=form.needs.data,
-        share_with_host=form.share_with_host.data,
-    )
+        return _render_panel(event, form, invitation, 422)
+    answer = _answer_from(form)
     try:
-        outcome = _record(lambda: services.submit_answer(event, answer, utcnow()))
+        _record(lambda: services.submit_answer(event, answer, utcnow(), invitation))
     except services.RsvpsClosed as closed:
         db.session.rollback()
         return render_template(
             "rsvps/closed.html", event=event, message=CLOSED_MESSAGES[closed.reason]
         ), 409
-    except services.RsvpError as error:  # guests over the limit, or more than the seats left
+    except services.RsvpError as error:  # too many guests, or fewer seats than the party
         db.session.rollback()
         form.form_errors.append(error_message(error))
-        return render_template(
-            "events/detail.html", event=event, **rsvp_panel_context(event, form, invitation)
-        ), 409
-    rsvp = outcome.rsvp
-    return render_template(
-        "rsvps/recorded.html",
-        event=event,
-        rsvp=rsvp,
-        outcome=outcome,
-        status_label=STATUS_LABELS[rsvp.status],
-        position=waitlist_position(rsvp),
-        # Only the person who created the RSVP sees its link here; an update by someone who
-        # merely knows the address goes to the owner's inbox instead.
-        manage_url=url_for("rsvps.manage", token=make_token(rsvp)) if outcome.created else None,
-    )
+        # Offer the waitlist to a party that does not fit (the button shows with the error).
+        form.offer_waitlist = isinstance(error, services.PartyTooLarge)
+        return _render_panel(event, form, invitation, 409)
+    # Whether this recorded an answer or only emailed the address's owner, the page is the
+    # same: it must not tell a stranger that an address has answered, nor how.
+    return _remember_email_sent(event, answer.email, ANSWER)
+
+
+@bp.post("/events/<slug>/lost-link")
+@limiter.limit(lambda: current_app.config["RATELIMIT_RSVP"])
+def lost_link(slug: str):
+    """Email an attendee's personal link to their address again; the page never says whether
+    the address has answered."""
+    event = event_queries.find_event_by_slug(slug)
+    if event is None or not event_queries.can_view(event):
+        abort(404)
+    form = LostLinkForm()
+    if not form.validate_on_submit():
+        return _render_panel(event, None, None, 422, lost_link_form=form)
+    services.resend_link(event, form.email.data, utcnow())
+    db.session.commit()
+    return _remember_email_sent(event, form.email.data, LOST_LINK)
+
+
+@bp.get("/events/<slug>/rsvp", defaults={"reason": ANSWER})
+@bp.get("/events/<slug>/lost-link", defaults={"reason": LOST_LINK})
+def email_sent(slug: str, reason: str):
+    """After an RSVP or a lost-link request: what we did, in this browser only.
+
+    Anyone else (or a bookmark, later) gets the event page, or a 404 where the event is not
+    public, so the page reveals no invite-only event.
+    """
+    event = event_queries.find_event_by_slug(slug)
+    sent = session.get(SENT_KEY)
+    if event is None or not sent or sent.get("event") != event.id or sent.get("reason") != reason:
+        if event is not None and event_queries.can_view(event):
+            return redirect(url_for("events.detail", slug=slug))
+        abort(404)
+    page = render_template("rsvps/sent.html", event=event, email=sent["email"], reason=reason)
+    return page, {"Cache-Control": "private, no-store"}
+
+
+def _render_panel(event, form, invitation, status: int, **extra):
+    """The event page (or the invitee's) again, with the form's errors and what was typed."""
+    template = "invitations/event.html" if invitation is not None else "events/detail.html"
+    context = rsvp_panel_context(event, form, invitation) | extra
+    return render_template(template, event=event, **context), status
 
 
 def _rsvp_or_404(token: str):
