@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -125,7 +125,8 @@ class Period:
     """Consecutive years that follow one set of yearly rules (or keep one fixed offset)."""
 
     years: list[Year]
-    ordinals: list[frozenset[int]] = field(default_factory=list)
+    # For each change of the year, the weekday ordinals (BYDAY) that fit it in every year.
+    ordinals: list[frozenset[int]]
 
     @classmethod
     def starting(cls, year: Year) -> Period:
@@ -158,7 +159,7 @@ def _new_year(year: Year) -> datetime:
 
 
 def _byday(ordinals: frozenset[int], weekday: int) -> str:
-    """ "2SU" when it is the 2nd Sunday every year, "-1SU" when it is the last one every year.
+    """BYDAY: "2SU" when it is the 2nd Sunday every year, "-1SU" when the last one every year.
     Both may fit the years seen (the 25th to the 28th); the last one is then the usual rule."""
     positive = sorted(o for o in ordinals if o > 0)
     ordinal = LAST if LAST in ordinals and (not positive or positive[0] >= 4) else positive[0]

@@ -224,6 +224,9 @@ def test_a_party_too_large_is_offered_fewer_guests_or_the_waitlist(client, make_
     )
     assert response.status_code == 302
     assert db.session.scalars(db.select(Rsvp)).one().status is RsvpStatus.WAITLISTED
+    told = db.session.scalars(db.select(OutboxMessage)).one()
+    assert "There aren't enough seats left for your whole party" in told.body_text
+    assert "The event is full" not in told.body_text
 
 
 def test_double_submission_makes_one_rsvp(client, make_event):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.events.locking import lock_event
 from app.events.models import EventStatus
 from app.extensions import db
 from app.mail.models import OutboxMessage
@@ -121,7 +122,7 @@ def test_capacity_increase_promotes_waitlisted(make_event, answer_rsvp):
     answer_rsvp(event)
     waiting = answer_rsvp(event)
     event.capacity = 2
-    promoted = services.fill_free_seats(services.lock_event(event), now())
+    promoted = services.fill_free_seats(lock_event(event), now())
     db.session.commit()
     assert promoted == [waiting]
     assert waiting.status is RsvpStatus.CONFIRMED

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_
 
 from app.events import notices
+from app.events.locking import lock_event
 from app.events.models import (
     Event,
     EventKind,
@@ -31,7 +32,7 @@ from app.events.models import (
 from app.extensions import db
 from app.organizer import reminders
 from app.rsvps.models import Rsvp
-from app.rsvps.services import fill_free_seats, lock_event
+from app.rsvps.services import fill_free_seats
 from app.timezones import NonexistentLocalTime, to_local, to_utc
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -9,7 +9,7 @@ from app.events import queries
 from app.events.labels import KIND_LABELS, KIND_PLURALS, STATUS_LABELS
 from app.events.models import EventKind, EventStatus
 from app.page_cache import cached_page
-from app.rsvps.views import rsvp_panel_context
+from app.rsvps.panel import panel_context
 
 bp = Blueprint("events", __name__)
 
@@ -58,7 +58,7 @@ def detail(slug: str):
         "events/detail.html",
         event=event,
         preview=not event.is_public,
-        **rsvp_panel_context(event),
+        **panel_context(event),
     )
 
 

@@ -8,7 +8,6 @@ The personal link is public (/invitation/<token>), on its own blueprint, so that
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
 from app.events import queries as event_queries
@@ -19,7 +18,8 @@ from app.invitations.forms import AddInviteesForm, ResendForm, RevokeForm
 from app.invitations.parsing import InviteeListError, parse_csv, parse_pasted
 from app.invitations.tokens import find_by_token
 from app.rsvps.labels import STATUS_LABELS
-from app.rsvps.views import rsvp_panel_context
+from app.rsvps.panel import panel_context
+from app.transactions import commit_with_retry
 
 bp = Blueprint("invitations", __name__, url_prefix="/organizer")
 public_bp = Blueprint("invitation_link", __name__)
@@ -43,19 +43,6 @@ def _invitation_or_404(event, invitation_id: int):
     if invitation is None:
         abort(404)
     return invitation
-
-
-def _commit(action):
-    """Run a service call and commit. If another organizer invited one of the same addresses
-    meanwhile (the unique key says so), run it once more: that address now counts as invited."""
-    try:
-        result = action()
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        result = action()
-        db.session.commit()
-    return result
 
 
 def _render_index(event, form: AddInviteesForm, status: int = 200, report=None):
@@ -101,9 +88,10 @@ def add(slug: str):
         return _render_index(event, form, 422)
 
     try:
-        report = _commit(lambda: services.invite(event, entries, form.language.data, utcnow()))
+        report = commit_with_retry(
+            lambda: services.invite(event, entries, form.language.data, utcnow())
+        )
     except services.InvitationError as error:
-        db.session.rollback()
         form.form_errors.append(labels.sending_refused(error))
         return _render_index(event, form, 409)
     # The lines that could not be read stay in the box, ready to be corrected and sent again.
@@ -164,7 +152,7 @@ def show(token: str):
     if event is None or not event_queries.can_view(event, invitation):
         abort(404)
     page = render_template(
-        "invitations/event.html", event=event, **rsvp_panel_context(event, invitation=invitation)
+        "invitations/event.html", event=event, **panel_context(event, invitation=invitation)
     )
     # A personal page (name, address, token in the form): never kept by a shared cache.
     return page, {"Cache-Control": "private, no-store"}

@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from app.events.locking import lock_event
 from app.events.models import Event
 from app.extensions import db
 from app.organizer.attendees import AttendeeFilters, attendees_query
 from app.organizer.names import last_name_key
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import email_key, find_rsvp
-from app.rsvps.services import lock_event
 
 # Walk-ins without an email get a unique address under a reserved domain (RFC 2606): the model
 # needs one per RSVP, `.invalid` can never be delivered, and the outbox skips it.

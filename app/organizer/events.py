@@ -19,6 +19,7 @@ from app.events.queries import find_event_by_slug
 from app.extensions import db
 from app.organizer.queries import rsvp_counts
 from app.timezones import SUGGESTED_ZONES, is_ambiguous
+from app.transactions import commit_with_retry
 
 bp = Blueprint("organizer_events", __name__, url_prefix="/organizer")
 
@@ -94,22 +95,18 @@ def _save(form, action):
     """Run a service call and commit. Returns its result, or None with the reason on the form.
 
     A unique name taken at the same moment by someone else (a slug, a venue) surfaces as an
-    IntegrityError at flush; the organizer is asked to try again rather than shown an error page.
+    IntegrityError at flush; after one retry on fresh data, the organizer is asked to try again
+    rather than shown an error page.
     """
     try:
-        result = action()
-        db.session.commit()
+        return commit_with_retry(action)
     except services.EventError as error:
-        db.session.rollback()
         _show_error(form, error)
-        return None
     except IntegrityError:
-        db.session.rollback()
         form.form_errors.append(
             _("Someone saved a conflicting change at the same moment. Please try again.")
         )
-        return None
-    return result
+    return None
 
 
 def _flash_ambiguous_times(form) -> None:

@@ -7,7 +7,7 @@ from app.extensions import db
 from app.ical import advance_attendee_sequence, event_url, invitation
 from app.mail.outbox import queue_email
 from app.rsvps.models import Rsvp, RsvpStatus
-from app.rsvps.queries import waitlist_position
+from app.rsvps.queries import seats_left, waitlist_position
 from app.rsvps.tokens import CHECKIN, make_token
 from app.urls import absolute_url
 
@@ -79,7 +79,14 @@ def queue_answer_recorded(rsvp: Rsvp, previous: RsvpStatus | None) -> None:
     if rsvp.status is RsvpStatus.CONFIRMED:
         _queue(rsvp, "rsvp_confirmed", "REQUEST", updated=updated)
     elif rsvp.status is RsvpStatus.WAITLISTED:
-        _queue(rsvp, "rsvp_waitlisted", position=waitlist_position(rsvp), updated=updated)
+        _queue(
+            rsvp,
+            "rsvp_waitlisted",
+            position=waitlist_position(rsvp),
+            updated=updated,
+            # Seats remain, just not enough for the party, which chose to wait for them.
+            party_waits=bool(seats_left(rsvp.event)),
+        )
     else:
         # Someone who had a seat and now declines gets their calendar entry removed too.
         method = "CANCEL" if previous is RsvpStatus.CONFIRMED else None

@@ -14,8 +14,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 
+from app.events.locking import lock_event
 from app.events.models import Event, EventStatus, Visibility
 from app.extensions import db
 from app.invitations.models import Invitation
@@ -129,28 +130,6 @@ def closed_reason(event: Event, now: datetime) -> ClosedReason | None:
     if now >= event.rsvps_close_at:
         return ClosedReason.DEADLINE_PASSED
     return None
-
-
-def lock_event(event: Event) -> Event:
-    """Take the event's write lock so seats are counted and given out by one answer at a time.
-
-    PostgreSQL locks the row (SELECT ... FOR UPDATE). SQLite has no row locks, so a no-op UPDATE
-    takes the database's write lock, which other writers wait for (busy_timeout).
-    """
-    if db.session.get_bind().dialect.name == "sqlite":
-        # Naming updated_at keeps its onupdate from firing: taking the lock changes nothing.
-        db.session.execute(
-            update(Event)
-            .where(Event.id == event.id)
-            .values(id=Event.id, updated_at=Event.updated_at)
-        )
-    locked = db.session.execute(
-        db.select(Event)
-        .where(Event.id == event.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    return locked
 
 
 def _set_status(rsvp: Rsvp, status: RsvpStatus, now: datetime) -> None:

@@ -13,63 +13,27 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
 from app.events import queries as event_queries
 from app.events.models import EventStatus
 from app.extensions import db, limiter
-from app.i18n import current_language
 from app.invitations.tokens import find_by_token as find_invitation
-from app.invitations.tokens import make_token as make_invitation_token
 from app.rsvps import services
 from app.rsvps.forms import ButtonForm, ChangeRsvpForm, LostLinkForm, RsvpForm
 from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS, error_message
-from app.rsvps.queries import seats_left, waitlist_position
+from app.rsvps.panel import INVITATION_FIELD, for_invitee, panel_context
+from app.rsvps.queries import waitlist_position
 from app.rsvps.tokens import FEED, VIEW, find_by_token, make_token
+from app.transactions import commit_with_retry
 
 bp = Blueprint("rsvps", __name__)
 
-
-# The hidden field in which the RSVP form carries an invitation's token (app/invitations).
-INVITATION_FIELD = "invitation"
 
 # Where the session keeps which address the last form here had us write to, and why.
 SENT_KEY = "rsvp_email_sent"
 ANSWER = "answer"
 LOST_LINK = "lost-link"
-
-
-def rsvp_panel_context(event, form=None, invitation=None, lost_link_form=None) -> dict:
-    """What the RSVP part of an event page needs: the form, or why there is none.
-
-    With an invitation the form is the invitee's: prefilled, and carrying the invitation along
-    so that an invite-only event accepts the answer.
-    """
-    reason = services.closed_reason(event, utcnow())
-    if form is None and reason is None:
-        prefill = {"name": invitation.name, "email": invitation.email} if invitation else {}
-        form = RsvpForm(language=current_language(), **prefill)
-        form.fit_to(event)
-    if form is not None and invitation is not None:
-        _for_invitee(form, invitation)
-    return {
-        "form": form,
-        "closed_message": CLOSED_MESSAGES[reason] if reason else None,
-        "seats_left": seats_left(event),
-        "invitation": invitation,
-        "invitation_field": INVITATION_FIELD,
-        "invitation_token": make_invitation_token(invitation) if invitation else None,
-        # Invitees have their invitation's link; everyone else may have lost theirs.
-        "lost_link_form": None if invitation else (lost_link_form or LostLinkForm(formdata=None)),
-    }
-
-
-def _for_invitee(form: RsvpForm, invitation) -> None:
-    """An invitation answers for the address it was sent to, whatever the form says: it must
-    not let anyone RSVP as someone else. The field is shown read-only."""
-    form.email.data = invitation.email
-    form.email.render_kw = {**(form.email.render_kw or {}), "readonly": True}
 
 
 def _posted_invitation(event):
@@ -82,18 +46,6 @@ def _posted_invitation(event):
     if invitation is None or event is None or invitation.event_id != event.id:
         abort(404)
     return invitation
-
-
-def _record(action):
-    """Run a service call and commit; on a rare duplicate-key race, retry once on fresh data."""
-    try:
-        outcome = action()
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        outcome = action()
-        db.session.commit()
-    return outcome
 
 
 def _answer_from(form: RsvpForm) -> services.Answer:
@@ -129,7 +81,7 @@ def submit(slug: str):
     form = RsvpForm()
     form.fit_to(event)
     if invitation is not None:
-        _for_invitee(form, invitation)
+        for_invitee(form, invitation)
     if form.is_bot:
         # Look like success so the bot learns nothing; nothing is stored or sent.
         return _remember_email_sent(event, form.email.data or "", ANSWER)
@@ -142,14 +94,12 @@ def submit(slug: str):
         return _render_panel(event, form, invitation, 422)
     answer = _answer_from(form)
     try:
-        _record(lambda: services.submit_answer(event, answer, utcnow(), invitation))
+        commit_with_retry(lambda: services.submit_answer(event, answer, utcnow(), invitation))
     except services.RsvpsClosed as closed:
-        db.session.rollback()
         return render_template(
             "rsvps/closed.html", event=event, message=CLOSED_MESSAGES[closed.reason]
         ), 409
     except services.RsvpError as error:  # too many guests, or fewer seats than the party
-        db.session.rollback()
         form.form_errors.append(error_message(error))
         # Offer the waitlist to a party that does not fit (the button shows with the error).
         form.offer_waitlist = isinstance(error, services.PartyTooLarge)
@@ -196,7 +146,7 @@ def email_sent(slug: str, reason: str):
 def _render_panel(event, form, invitation, status: int, **extra):
     """The event page (or the invitee's) again, with the form's errors and what was typed."""
     template = "invitations/event.html" if invitation is not None else "events/detail.html"
-    context = rsvp_panel_context(event, form, invitation) | extra
+    context = panel_context(event, form, invitation) | extra
     return render_template(template, event=event, **context), status
 
 
@@ -234,9 +184,8 @@ def manage(token: str):
     if not form.validate():
         return _render_manage(rsvp, token, form, 422)
     try:
-        _record(lambda: services.change_answer(rsvp, utcnow(), **form.answer_changes()))
+        commit_with_retry(lambda: services.change_answer(rsvp, utcnow(), **form.answer_changes()))
     except services.RsvpError as error:
-        db.session.rollback()
         return _render_manage(rsvp, token, form, 409, error_message(error))
     flash(_("Your answer has been updated. We've emailed you a confirmation."), "ok")
     return redirect(url_for("rsvps.manage", token=token))
@@ -248,9 +197,8 @@ def cancel(token: str):
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        _record(lambda: services.cancel_rsvp(rsvp, utcnow()))
+        commit_with_retry(lambda: services.cancel_rsvp(rsvp, utcnow()))
     except services.RsvpsClosed as error:
-        db.session.rollback()
         form = ChangeRsvpForm(formdata=None)
         form.fit_to(rsvp.event)
         return _render_manage(rsvp, token, form, 409, error_message(error))

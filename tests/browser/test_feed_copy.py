@@ -3,7 +3,8 @@
 from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.test_accessibility import serious_violations
 
 CLIPBOARD = ["clipboard-read", "clipboard-write"]
 
@@ -24,6 +25,8 @@ def test_the_copy_button_puts_the_feed_address_on_the_clipboard(live, open_page)
     assert page.evaluate("navigator.clipboard.readText()") == address
     # Only the button pressed says so.
     assert page.get_by_role("status").filter(has_text="Copied").count() == 1
+    assert serious_violations(page) == []
+    screenshot(page, "subscribe-copied-desktop")
 
 
 def test_the_copy_button_speaks_the_pages_language(live, open_page):
