@@ -89,8 +89,8 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.accounts.commands import create_organizer_command
     from app.demo import seed_demo_command
+    from app.events.reminders import send_reminders_command
     from app.mail.commands import send_mail_command
-    from app.organizer.reminders import send_reminders_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_mail_command)

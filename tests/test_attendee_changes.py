@@ -63,9 +63,11 @@ def test_organizers_may_answer_after_the_deadline_and_choose_not_to_email(
     assert rsvp.guests == 2 and rsvp.language == "es"
     assert len(queued_to("ana@example.com")) == before  # the box was left unticked
     # The attendee's own link still refuses changes after the deadline.
-    from app.rsvps.tokens import make_token
+    from app.tokens import Purpose, make_token
 
-    late = client.post(f"/rsvp/{make_token(rsvp)}", data={"response": "no", "language": "en"})
+    late = client.post(
+        f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}", data={"response": "no", "language": "en"}
+    )
     assert late.status_code == 409
 
 

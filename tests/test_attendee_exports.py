@@ -12,7 +12,7 @@ from sqlalchemy import insert
 
 from app.extensions import db
 from app.organizer import exports
-from app.organizer.checkin import placeholder_email
+from app.rsvps.checkin import placeholder_email
 from app.rsvps.models import Rsvp, RsvpStatus
 
 FORMULA_PREFIXES = ["=", "+", "-", "@", "\t", "\r"]

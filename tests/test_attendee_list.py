@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from app.extensions import db
-from app.organizer.attendees import AttendeeFilters, Audience, attendees_query
+from app.rsvps.attendee_list import AttendeeFilters, Audience, attendees_query
 from app.rsvps.models import Rsvp, RsvpStatus
 
 

@@ -9,7 +9,7 @@ from app.mail.models import OutboxMessage
 from app.mail.qr import qr_png
 from app.mail.sender import deliver_pending
 from app.rsvps.models import Rsvp, RsvpStatus
-from app.rsvps.tokens import CHECKIN, MANAGE, make_token
+from app.tokens import Purpose, make_token
 from app.urls import absolute_url
 
 
@@ -18,7 +18,7 @@ def door(event) -> str:
 
 
 def checkin_url(rsvp) -> str:
-    return absolute_url("checkin.by_token", token=make_token(rsvp, CHECKIN))
+    return absolute_url("checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
 
 
 def test_search_finds_people_by_name_or_organization(client, organizer, make_event, answer_rsvp):
@@ -177,9 +177,9 @@ def test_the_qr_url_sends_anonymous_visitors_to_sign_in(client, make_event, answ
 
 def test_a_wrong_token_is_404(client, organizer, make_event, answer_rsvp):
     rsvp = answer_rsvp(make_event(), name="Ana")
-    good = make_token(rsvp, CHECKIN)
+    good = make_token(rsvp, Purpose.CHECKIN)
     assert client.get(f"/organizer/checkin/{good[:-2]}xx").status_code == 404
-    assert client.get(f"/organizer/checkin/{make_token(rsvp, MANAGE)}").status_code == 404
+    assert client.get(f"/organizer/checkin/{make_token(rsvp, Purpose.MANAGE)}").status_code == 404
     assert client.post(f"/organizer/checkin/{rsvp.id + 1}.{good.split('.')[1]}").status_code == 404
 
 
@@ -214,7 +214,7 @@ def test_promotion_emails_carry_the_code_and_waitlist_emails_do_not(
     deliver_pending()
     assert qr_part(smtp.mailbox.to("second@example.com")[0]) is None  # waitlisted
 
-    client.post(f"/rsvp/{make_token(first)}/cancel")
+    client.post(f"/rsvp/{make_token(first, Purpose.MANAGE)}/cancel")
     deliver_pending()
     promoted = smtp.mailbox.to("second@example.com")[-1]
     assert promoted["Subject"].startswith("A seat opened up")

@@ -33,9 +33,7 @@ def failing_app(app):
 
 @pytest.mark.parametrize("code", sorted(TITLES))
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_every_error_page_is_the_apps_own_in_the_visitors_language(
-    failing_app, code, language
-):
+def test_every_error_page_is_the_apps_own_in_the_visitors_language(failing_app, code, language):
     client = failing_app.test_client()
     response = client.get(f"/_fail/{code}", headers={"Accept-Language": language})
     assert response.status_code == code

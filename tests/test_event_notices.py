@@ -368,7 +368,7 @@ def test_notices_for_an_invite_only_event_link_to_the_attendees_own_page(
     client, organizer, make_event, answer_rsvp, smtp
 ):
     from app.events.models import Visibility
-    from app.rsvps.tokens import make_token
+    from app.tokens import Purpose, make_token
 
     event = make_event(slug="board", title_en="Board meeting", visibility=Visibility.INVITE_ONLY)
     seated = answer_rsvp(event, email="director@example.com")
@@ -379,7 +379,7 @@ def test_notices_for_an_invite_only_event_link_to_the_attendees_own_page(
         data=edit_data(event, starts_at=f"{day}T12:00", ends_at=f"{day}T14:00"),
     )
     [notice] = delivered(smtp)
-    own_page = f"http://127.0.0.1/rsvp/{make_token(seated)}"
+    own_page = f"http://127.0.0.1/rsvp/{make_token(seated, Purpose.MANAGE)}"
     assert "/events/board" not in text(notice)  # the public address is a 404 for them
     assert own_page in text(notice)
     assert str(vevent_of(notice, "REQUEST")["URL"]) == own_page

@@ -26,7 +26,7 @@ from app.ical import invitation
 from app.mail.models import OutboxMessage
 from app.rsvps import services
 from app.rsvps.models import RsvpStatus
-from app.rsvps.tokens import FEED, MANAGE, make_token
+from app.tokens import Purpose, make_token
 from tests.conftest import counting_queries
 
 TIJUANA = "America/Tijuana"
@@ -464,7 +464,7 @@ def test_personal_feed_holds_exactly_the_attendees_events(client, make_event, an
     answer_rsvp(someone_elses, email="bob@example.com")
     db.session.commit()
 
-    response = client.get(f"/calendar/me/{make_token(rsvp, FEED)}.ics")
+    response = client.get(f"/calendar/me/{make_token(rsvp, Purpose.FEED)}.ics")
     cal = parse(response.data)
     assert uids(cal) == {confirmed.uid, waitlisted.uid, invite_only.uid, other_case.uid}
     assert str(cal["X-WR-CALNAME"]) == "Smart Border Coalition: My events"
@@ -477,7 +477,9 @@ def test_personal_feed_holds_exactly_the_attendees_events(client, make_event, an
     assert "Confirmed" in page.text and 'name="robots" content="noindex"' in page.text
     view_token = urlsplit(private_url).path.split("/")[2]
     assert client.get(f"/rsvp/{view_token}").status_code == 404  # it cannot change the answer
-    assert make_token(rsvp) not in response.text  # nor does the feed carry the manage link
+    assert (
+        make_token(rsvp, Purpose.MANAGE) not in response.text
+    )  # nor does the feed carry the manage link
     assert "private" in response.headers["Cache-Control"]
     assert response.headers["X-Robots-Tag"] == "noindex"
 
@@ -490,7 +492,7 @@ def test_personal_feed_follows_the_attendees_answers(client, make_event, answer_
     for row in (staying, leaving, rsvp, to_decline):
         row.updated_at = an_hour_ago
     db.session.commit()
-    url = f"/calendar/me/{make_token(rsvp, FEED)}.ics"
+    url = f"/calendar/me/{make_token(rsvp, Purpose.FEED)}.ics"
     first = client.get(url)
     assert uids(parse(first.data)) == {staying.uid, leaving.uid}
 
@@ -510,9 +512,9 @@ def test_personal_feed_follows_the_attendees_answers(client, make_event, answer_
 
 def test_personal_feed_needs_its_own_valid_token(client, make_event, answer_rsvp):
     rsvp = answer_rsvp(make_event(), email="ana@example.com")
-    token = make_token(rsvp, FEED)
+    token = make_token(rsvp, Purpose.FEED)
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
-    for bad in (make_token(rsvp, MANAGE), tampered, "1.abc", "nothing"):
+    for bad in (make_token(rsvp, Purpose.MANAGE), tampered, "1.abc", "nothing"):
         assert client.get(f"/calendar/me/{bad}.ics").status_code == 404
     assert client.get(f"/calendar/me/{token}.ics").status_code == 200
 
@@ -663,8 +665,8 @@ def test_cancelled_event_page_offers_no_add_to_calendar(client, make_event):
 def test_manage_page_offers_the_personal_feed(client, make_event, answer_rsvp):
     event = make_event()
     rsvp = answer_rsvp(event, email="ana@example.com", language="es")
-    page = client.get(f"/rsvp/{make_token(rsvp)}").text
-    feed_path = f"/calendar/me/{make_token(rsvp, FEED)}.ics?lang=es"
+    page = client.get(f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}").text
+    feed_path = f"/calendar/me/{make_token(rsvp, Purpose.FEED)}.ics?lang=es"
     assert f"webcal://127.0.0.1{feed_path}" in hrefs(page)
     assert f'value="http://127.0.0.1{feed_path}" readonly' in unescape(page)
     assert uids(fetch(client, feed_path)) == {event.uid}

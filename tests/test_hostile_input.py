@@ -11,7 +11,7 @@ from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.mail.sender import build_message, deliver_pending
 from app.rsvps.models import Rsvp
-from app.rsvps.tokens import make_token
+from app.tokens import Purpose, make_token
 
 SCRIPT = "<script>alert('x')</script>"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -53,7 +53,7 @@ def test_script_tags_are_escaped_on_every_page_and_in_the_email(client, make_eve
     assert SCRIPT not in client.get(response.location).text
     rsvp = db.session.scalars(db.select(Rsvp)).one()
     assert rsvp.name == SCRIPT  # stored as typed, escaped on the way out
-    manage = client.get(f"/rsvp/{make_token(rsvp)}").text
+    manage = client.get(f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}").text
     assert SCRIPT not in manage and "&lt;script&gt;" in manage
 
     deliver_pending()

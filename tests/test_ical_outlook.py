@@ -31,8 +31,8 @@ from app.mail.sender import deliver_pending
 from app.rsvps import services
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.notifications import queue_promoted
-from app.rsvps.tokens import FEED, make_token
 from app.timezones import SUGGESTED_ZONES
+from app.tokens import Purpose, make_token
 from app.vtimezone import vtimezone
 from tests.event_forms import edit_data
 
@@ -223,7 +223,7 @@ def test_every_file_places_events_right_around_dst_changes(
         assert check_file(response.data, "PUBLISH", zone, expected) == set(expected)
 
     rsvps = [answer_rsvp(event, email="ana@example.com") for event in events_by_uid(expected)]
-    personal = client.get(f"/calendar/me/{make_token(rsvps[0], FEED)}.ics")
+    personal = client.get(f"/calendar/me/{make_token(rsvps[0], Purpose.FEED)}.ics")
     assert check_file(personal.data, "PUBLISH", zone, expected) == set(expected)
     for rsvp in rsvps:
         single = client.get(f"/events/{rsvp.event.slug}.ics")
@@ -705,8 +705,8 @@ def test_feed_addresses_can_be_copied_with_or_without_javascript(client, make_ev
     assert f'data-copied="{copied}"' in spanish
 
     rsvp = answer_rsvp(make_event(), email="ana@example.com")
-    manage = client.get(f"/rsvp/{make_token(rsvp)}").text
-    feed_url = f"http://127.0.0.1/calendar/me/{make_token(rsvp, FEED)}.ics"
+    manage = client.get(f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}").text
+    feed_url = f"http://127.0.0.1/calendar/me/{make_token(rsvp, Purpose.FEED)}.ics"
     [field] = [f for f in re.findall(r"<input[^>]+>", manage) if feed_url in unescape(f)]
     assert "readonly" in field and 'data-copy="Copy address"' in field
     assert '<script src="/static/js/copy.js" defer>' in manage

@@ -12,12 +12,11 @@ from app.events.models import EventStatus
 from app.extensions import db
 from app.invitations import services
 from app.invitations.models import Invitation
-from app.invitations.tokens import make_token
 from app.mail.models import OutboxMessage
 from app.mail.sender import deliver_pending
 from app.rsvps import services as rsvp_services
 from app.rsvps.models import Rsvp, RsvpStatus
-from app.rsvps.tokens import make_token as make_rsvp_token
+from app.tokens import Purpose, make_token
 
 
 def text(response) -> str:
@@ -44,7 +43,7 @@ def rsvp_data(**overrides):
 
 
 def invitation_path(invitation: Invitation) -> str:
-    return f"/invitation/{make_token(invitation)}"
+    return f"/invitation/{make_token(invitation, Purpose.INVITATION)}"
 
 
 def test_organizer_invites_and_each_invitee_gets_a_link_that_opens_the_event(
@@ -101,7 +100,9 @@ def test_rsvp_through_the_invitation_is_for_the_invited_address_whatever_is_post
     [invitation] = invite(event, "Juan Pérez <Juan@Ejemplo.mx>")
     response = client.post(
         f"/events/{event.slug}/rsvp",
-        data=rsvp_data(email="someone-else@example.com", invitation=make_token(invitation)),
+        data=rsvp_data(
+            email="someone-else@example.com", invitation=make_token(invitation, Purpose.INVITATION)
+        ),
     )
     assert response.status_code == 302, response.text
     confirmation = text(client.get(response.location))
@@ -112,13 +113,13 @@ def test_rsvp_through_the_invitation_is_for_the_invited_address_whatever_is_post
     assert rsvp.email_key == invitation.email_key
     assert rsvp.status is RsvpStatus.CONFIRMED
     # The RSVP's own link works for the invite-only event too.
-    assert client.get(f"/rsvp/{make_rsvp_token(rsvp)}").status_code == 200
+    assert client.get(f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}").status_code == 200
 
 
 def test_a_failed_rsvp_keeps_the_invitation(client, board_meeting, invite):
     event = board_meeting()
     [invitation] = invite(event, "Juan Pérez <juan@ejemplo.mx>")
-    token = make_token(invitation)
+    token = make_token(invitation, Purpose.INVITATION)
     response = client.post(
         f"/events/{event.slug}/rsvp",
         data=rsvp_data(organization="", email="other@example.com", invitation=token),
@@ -147,7 +148,7 @@ def test_a_failed_rsvp_keeps_the_invitation(client, board_meeting, invite):
 def test_forged_invitation_tokens_are_404(client, board_meeting, invite, forge):
     event = board_meeting()
     [invitation] = invite(event, "Juan <juan@ejemplo.mx>")
-    forged = forge(make_token(invitation))
+    forged = forge(make_token(invitation, Purpose.INVITATION))
     assert client.get(f"/invitation/{forged}").status_code == 404
     refused = client.post(f"/events/{event.slug}/rsvp", data=rsvp_data(invitation=forged))
     assert refused.status_code == 404
@@ -163,9 +164,10 @@ def test_an_rsvp_link_is_not_an_invitation_and_one_event_does_not_open_another(
     [invitation] = invite(other, "Juan <juan@ejemplo.mx>")
     # Same id, but an RSVP's token is signed for another purpose.
     assert rsvp.id == invitation.id
-    assert client.get(f"/invitation/{make_rsvp_token(rsvp)}").status_code == 404
+    assert client.get(f"/invitation/{make_token(rsvp, Purpose.MANAGE)}").status_code == 404
     wrong_event = client.post(
-        f"/events/{event.slug}/rsvp", data=rsvp_data(invitation=make_token(invitation))
+        f"/events/{event.slug}/rsvp",
+        data=rsvp_data(invitation=make_token(invitation, Purpose.INVITATION)),
     )
     assert wrong_event.status_code == 404
 
@@ -175,7 +177,7 @@ def test_a_revoked_link_is_404_and_refused_but_the_rsvp_stays_and_is_listed(
 ):
     event = board_meeting()
     [invitation] = invite(event, "Juan Pérez <juan@ejemplo.mx>")
-    token = make_token(invitation)
+    token = make_token(invitation, Purpose.INVITATION)
     answered = client.post(f"/events/{event.slug}/rsvp", data=rsvp_data(invitation=token))
     assert answered.status_code == 302
 
@@ -224,7 +226,7 @@ def test_resending_a_revoked_invitation_restores_it_with_a_new_link(
 ):
     event = board_meeting()
     [invitation] = invite(event, "Juan <juan@ejemplo.mx>")
-    old_token = make_token(invitation)
+    old_token = make_token(invitation, Purpose.INVITATION)
     client.post(f"/organizer/events/{event.slug}/invitations/{invitation.id}/revoke")
     response = client.post(
         f"/organizer/events/{event.slug}/invitations/{invitation.id}/resend",
@@ -378,7 +380,7 @@ def test_drafts_cannot_be_invited_to_and_links_stop_working_when_unpublished(
     [invitation] = invite(event, "Juan <juan@ejemplo.mx>")
     event.status = EventStatus.DRAFT  # unpublished after the invitations went out
     db.session.commit()
-    token = make_token(invitation)
+    token = make_token(invitation, Purpose.INVITATION)
     assert client.get(f"/invitation/{token}").status_code == 404
     assert (
         client.post(f"/events/{event.slug}/rsvp", data=rsvp_data(invitation=token)).status_code
@@ -408,7 +410,7 @@ def test_no_invitations_to_a_cancelled_event_but_links_show_the_cancellation(
         follow_redirects=True,
     )
     assert "No invitations can be sent" in text(resend)
-    page = text(client.get(f"/invitation/{make_token(invitation)}"))
+    page = text(client.get(f"/invitation/{make_token(invitation, Purpose.INVITATION)}"))
     assert "This event has been cancelled." in page
 
 

@@ -7,10 +7,10 @@ from email.message import EmailMessage
 import html5lib
 import icalendar
 
+from app.events.reminders import send_due_reminders
 from app.mail.qr import qr_png
 from app.mail.sender import deliver_pending
-from app.organizer.reminders import send_due_reminders
-from app.rsvps.tokens import CHECKIN, make_token
+from app.tokens import Purpose, make_token
 from app.urls import absolute_url
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
@@ -37,7 +37,7 @@ def html_of(message: EmailMessage):
 
 
 def manage_url(rsvp) -> str:
-    return absolute_url("rsvps.manage", token=make_token(rsvp))
+    return absolute_url("rsvps.manage", token=make_token(rsvp, Purpose.MANAGE))
 
 
 def personal_link_button(document, url: str):
@@ -76,7 +76,7 @@ def test_a_confirmation_puts_the_html_and_its_qr_code_in_one_multipart_related(
     image = next(p for p in related.iter_parts() if p.get_content_type() == "image/png")
     assert image.get_content_disposition() == "inline"
     assert image.get_content() == qr_png(
-        absolute_url("checkin.by_token", token=make_token(rsvp, CHECKIN))
+        absolute_url("checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
     )
 
     content_id = image["Content-ID"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.organizer.names import last_name_key, split_name
+from app.rsvps.names import last_name_key, split_name
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,9 @@ import re
 import pytest
 
 from app.extensions import db
-from app.invitations.tokens import make_token as make_invitation_token
 from app.mail.sender import deliver_pending
 from app.rsvps.models import Rsvp
-from app.rsvps.tokens import CHECKIN, FEED, MANAGE, VIEW, make_token
+from app.tokens import Purpose, make_token
 
 DIANA = "diana@board.example"
 
@@ -32,7 +31,11 @@ def rsvp_data(**overrides):
 def every_token(address: str) -> list[str]:
     """Every personal link of every RSVP of `address`, for every purpose."""
     rsvps = db.session.scalars(db.select(Rsvp).where(Rsvp.email_key == address.casefold()))
-    return [make_token(r, p) for r in rsvps for p in (MANAGE, FEED, VIEW, CHECKIN)]
+    return [
+        make_token(r, p)
+        for r in rsvps
+        for p in (Purpose.MANAGE, Purpose.FEED, Purpose.VIEW, Purpose.CHECKIN)
+    ]
 
 
 def assert_reveals_no_link(page: str, address: str) -> None:
@@ -68,7 +71,7 @@ def test_answering_with_someone_elses_address_shows_no_link_to_their_calendar(
     new = db.session.scalars(
         db.select(Rsvp).where(Rsvp.event_id == public.id, Rsvp.email_key == DIANA)
     ).one()
-    assert f"/rsvp/{make_token(new)}" in declined
+    assert f"/rsvp/{make_token(new, Purpose.MANAGE)}" in declined
 
 
 def test_a_second_answer_with_the_address_shows_no_link_either(
@@ -89,7 +92,7 @@ def test_answering_through_an_invitation_shows_no_personal_link(app, board_meeti
     holder = app.test_client()
     response = holder.post(
         f"/events/{meeting.slug}/rsvp",
-        data=rsvp_data(response="yes", invitation=make_invitation_token(invitation)),
+        data=rsvp_data(response="yes", invitation=make_token(invitation, Purpose.INVITATION)),
     )
     assert response.status_code == 302
     page = holder.get(response.location).text
@@ -132,7 +135,7 @@ def test_a_personal_feed_lists_only_the_events_of_the_address_it_was_emailed_to(
     public = make_event(capacity=10)
     mine = answer_rsvp(public, email="mallory@example.com", name="Mallory")
     answer_rsvp(public, email=DIANA, name="Diana Directora", attending=False)
-    feed = client.get(f"/calendar/me/{make_token(mine, FEED)}.ics")
+    feed = client.get(f"/calendar/me/{make_token(mine, Purpose.FEED)}.ics")
     assert feed.status_code == 200
     assert feed.text.count("BEGIN:VEVENT") == 1
     assert diana_at_the_board.uid not in feed.text

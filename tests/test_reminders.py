@@ -4,13 +4,12 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from app.events import notices
+from app.events import notices, reminders
 from app.events.models import Event, EventStatus
+from app.events.reminders import send_due_reminders
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.mail.sender import deliver_pending
-from app.organizer import reminders
-from app.organizer.reminders import send_due_reminders
 from tests.event_forms import edit_data, local_day
 
 

@@ -9,7 +9,7 @@ from app.events.models import EventStatus, Visibility
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.rsvps.models import Rsvp, RsvpStatus
-from app.rsvps.tokens import make_token
+from app.tokens import Purpose, make_token
 
 
 def form_data(**overrides):
@@ -69,7 +69,7 @@ def test_an_answer_redirects_to_a_page_that_points_to_the_inbox(client, make_eve
     assert page.headers["Cache-Control"] == "private, no-store"
     # Personal links go only to the inbox: holding one proves the mailbox.
     assert "/rsvp/" not in page.text and "/calendar/me/" not in page.text
-    assert make_token(rsvp) not in page.text
+    assert make_token(rsvp, Purpose.MANAGE) not in page.text
     # Reloading shows the page again; it never posts twice.
     assert client.get(response.location).text == page.text
     assert count(Rsvp) == 1 and count(OutboxMessage) == 1
@@ -134,7 +134,7 @@ def test_the_takeover_steps_change_nothing_and_reveal_nothing(app, client, make_
     body = to_ana[-1].get_body(preferencelist=("plain",)).get_content()
     assert "Hello Ana López" in body and "Mallory" not in body
     assert "nothing was changed" in body
-    assert f"/rsvp/{make_token(ana)}" in body
+    assert f"/rsvp/{make_token(ana, Purpose.MANAGE)}" in body
     assert "you're confirmed" in body
 
 
@@ -185,7 +185,10 @@ def test_lost_link_form_emails_the_link_and_answers_the_same_either_way(
     assert smtp.mailbox.to("nobody@example.org") == []
     sent = smtp.mailbox.to("ana@example.org")[-1]
     assert sent["Subject"].startswith("Your personal link:")
-    assert f"/rsvp/{make_token(rsvp)}" in sent.get_body(preferencelist=("plain",)).get_content()
+    assert (
+        f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}"
+        in sent.get_body(preferencelist=("plain",)).get_content()
+    )
 
 
 def test_lost_link_form_checks_the_address(client, make_event):
@@ -343,7 +346,7 @@ def test_rsvp_with_a_real_csrf_token(app, client, make_event):
 def test_manage_page_shows_the_answer(client, make_event, answer_rsvp):
     event = make_event(capacity=5, guest_limit=2)
     rsvp = answer_rsvp(event, name="Luis Pérez", guests=2)
-    page = client.get(f"/rsvp/{make_token(rsvp)}")
+    page = client.get(f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}")
     assert page.status_code == 200
     assert "Luis Pérez" in page.text and "Plus 2 guests." in page.text
     assert '<option selected value="2">' in page.text
@@ -359,7 +362,7 @@ def test_invalid_manage_token_is_a_friendly_404(client):
 def test_changing_the_answer_from_the_manage_link(client, make_event, answer_rsvp):
     event = make_event(capacity=5, guest_limit=2)
     rsvp = answer_rsvp(event)
-    token = make_token(rsvp)
+    token = make_token(rsvp, Purpose.MANAGE)
     response = client.post(
         f"/rsvp/{token}",
         data={"response": "yes", "guests": "1", "language": "es", "needs": "Vegetariano"},
@@ -375,7 +378,8 @@ def test_manage_change_obeys_capacity(client, make_event, answer_rsvp):
     event = make_event(capacity=2, guest_limit=3)
     rsvp = answer_rsvp(event)
     response = client.post(
-        f"/rsvp/{make_token(rsvp)}", data={"response": "yes", "guests": "3", "language": "en"}
+        f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}",
+        data={"response": "yes", "guests": "3", "language": "en"},
     )
     assert response.status_code == 409
     assert "Only 1 more guests fit. Your seat is kept." in response.text
@@ -385,7 +389,7 @@ def test_manage_change_obeys_capacity(client, make_event, answer_rsvp):
 
 def test_manage_change_with_invalid_input_is_422(client, make_event, answer_rsvp):
     rsvp = answer_rsvp(make_event(capacity=2))
-    response = client.post(f"/rsvp/{make_token(rsvp)}", data={"response": "maybe"})
+    response = client.post(f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}", data={"response": "maybe"})
     assert response.status_code == 422
 
 
@@ -393,7 +397,7 @@ def test_cancelling_from_the_manage_link(client, make_event, answer_rsvp):
     event = make_event(capacity=1)
     rsvp = answer_rsvp(event)
     waiting = answer_rsvp(event)
-    token = make_token(rsvp)
+    token = make_token(rsvp, Purpose.MANAGE)
     response = client.post(f"/rsvp/{token}/cancel", follow_redirects=True)
     assert "Your RSVP is cancelled" in response.text
     db.session.refresh(rsvp)
@@ -408,7 +412,7 @@ def test_manage_page_of_a_closed_event_refuses_changes(client, make_event, answe
     rsvp = answer_rsvp(event)
     event.status = EventStatus.CANCELLED
     db.session.commit()
-    token = make_token(rsvp)
+    token = make_token(rsvp, Purpose.MANAGE)
     page = client.get(f"/rsvp/{token}").text
     assert "Your answer can no longer be changed here." in page
     assert client.post(f"/rsvp/{token}/cancel").status_code == 409
@@ -426,5 +430,5 @@ def test_invite_only_event_is_reachable_through_its_attendees_manage_link(
     rsvp = answer_rsvp(event)
     event.visibility = Visibility.INVITE_ONLY
     db.session.commit()
-    assert client.get(f"/rsvp/{make_token(rsvp)}").status_code == 200
+    assert client.get(f"/rsvp/{make_token(rsvp, Purpose.MANAGE)}").status_code == 200
     assert client.get(f"/events/{event.slug}").status_code == 404

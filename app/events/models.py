@@ -143,7 +143,7 @@ class Event(db.Model):
 
     # Show English and Spanish side by side instead of the reader's language only.
     show_both_languages: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Set when the reminder went out, so it goes out once (app/organizer/reminders.py).
+    # Set when the reminder went out, so it goes out once (app/events/reminders.py).
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Bumped whenever time, place or status changes, so calendars replace their copy.

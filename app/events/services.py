@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 
-from app.events import notices
+from app.events import notices, reminders
 from app.events.locking import lock_event
 from app.events.models import (
     Event,
@@ -30,7 +30,6 @@ from app.events.models import (
     Visibility,
 )
 from app.extensions import db
-from app.organizer import reminders
 from app.rsvps.models import Rsvp
 from app.rsvps.services import fill_free_seats
 from app.timezones import NonexistentLocalTime, to_local, to_utc

@@ -18,7 +18,7 @@ from app.events.models import Event, EventKind
 from app.extensions import db
 from app.ical import event_description, event_location, event_url
 from app.rsvps.models import Rsvp
-from app.rsvps.tokens import VIEW, make_token
+from app.tokens import Purpose, make_token
 from app.urls import absolute_url
 
 GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/r"
@@ -145,6 +145,6 @@ def private_event_pages(email_key: str, events: list[Event]) -> dict[int, str]:
         db.select(Rsvp).where(Rsvp.email_key == email_key, Rsvp.event_id.in_(private))
     )
     return {
-        rsvp.event_id: absolute_url("rsvps.event_page", token=make_token(rsvp, VIEW))
+        rsvp.event_id: absolute_url("rsvps.event_page", token=make_token(rsvp, Purpose.VIEW))
         for rsvp in rsvps
     }

@@ -15,7 +15,7 @@ from app.feeds import links, queries
 from app.feeds.responses import calendar_response
 from app.i18n import current_language
 from app.ical import publish_calendar
-from app.rsvps.tokens import FEED, find_by_token
+from app.tokens import Purpose, find_by_token
 
 bp = Blueprint("feeds", __name__)
 # Calendar apps poll feeds; a client polling far faster than any app would is cut off.
@@ -89,7 +89,7 @@ def kind_feed(kind: str):
 
 @bp.get("/calendar/me/<token>.ics")
 def personal_feed(token: str):
-    rsvp = find_by_token(token, FEED)
+    rsvp = find_by_token(token, Purpose.FEED)
     if rsvp is None:
         abort(404)
     return _feed(

@@ -4,8 +4,8 @@ from flask import current_app
 
 from app.extensions import db
 from app.invitations.models import Invitation
-from app.invitations.tokens import make_token
 from app.mail.outbox import queue_email
+from app.tokens import Purpose, make_token
 from app.urls import absolute_url
 
 INVITATION = "invitation"
@@ -14,7 +14,7 @@ INVITATION_RESENT = "invitation_resent"
 
 def invitation_url(invitation: Invitation, language: str) -> str:
     """The personal link; it opens the page in the email's language unless that is the default."""
-    values = {"token": make_token(invitation)}
+    values = {"token": make_token(invitation, Purpose.INVITATION)}
     if language != current_app.config["LANGUAGES"][0]:
         values["lang"] = language
     return absolute_url("invitation_link.show", **values)

@@ -20,9 +20,9 @@ from app.extensions import db
 from app.invitations import notifications
 from app.invitations.models import Invitation
 from app.invitations.parsing import Entry
-from app.invitations.tokens import rotate_token
 from app.rsvps.queries import email_key
 from app.rsvps.services import ClosedReason, closed_reason
+from app.tokens import revoke_tokens
 
 
 class InvitationError(Exception):
@@ -149,7 +149,7 @@ def revoke(invitation: Invitation, now: datetime) -> None:
     if invitation.is_revoked:
         return
     invitation.revoked_at = now
-    rotate_token(invitation)
+    revoke_tokens(invitation)
     db.session.flush()
 
 

@@ -16,9 +16,9 @@ from app.i18n import current_language
 from app.invitations import labels, queries, services
 from app.invitations.forms import AddInviteesForm, ResendForm, RevokeForm
 from app.invitations.parsing import InviteeListError, parse_csv, parse_pasted
-from app.invitations.tokens import find_by_token
 from app.rsvps.labels import STATUS_LABELS
 from app.rsvps.panel import panel_context
+from app.tokens import Purpose, find_by_token
 from app.transactions import commit_with_retry
 
 bp = Blueprint("invitations", __name__, url_prefix="/organizer")
@@ -145,7 +145,7 @@ def revoke(slug: str, invitation_id: int):
 @public_bp.get("/invitation/<token>")
 def show(token: str):
     """The event page with its RSVP form, opened for (and prefilled with) the invitee."""
-    invitation = find_by_token(token)
+    invitation = find_by_token(token, Purpose.INVITATION)
     if invitation is None:
         abort(404)
     event = event_queries.find_event_by_slug(invitation.event.slug)

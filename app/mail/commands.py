@@ -7,9 +7,9 @@ import click
 from flask.cli import with_appcontext
 
 from app.db_types import utcnow
+from app.events.reminders import send_due_reminders
 from app.extensions import db
 from app.mail.sender import deliver_pending, retry_failed
-from app.organizer.reminders import send_due_reminders
 
 
 @click.command("send-mail")

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forms import BaseForm, email_address, single_line, strip_filter
-from app.organizer.attendees import AttendeeFilters, Audience
+from app.rsvps.attendee_list import AttendeeFilters, Audience
 from app.rsvps.forms import LANGUAGE_CHOICES, AnswerFields
 from app.rsvps.labels import STATUS_LABELS
 from app.rsvps.models import RsvpStatus

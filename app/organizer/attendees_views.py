@@ -26,12 +26,12 @@ from app.events.models import Event
 from app.extensions import db
 from app.organizer import exports
 from app.organizer.attendee_forms import AttendeeAnswerForm, AttendeeFilterForm, filter_args
-from app.organizer.attendees import AttendeeFilters, Audience, attendees_query
-from app.organizer.checkin import is_placeholder_email
 from app.organizer.door_list import door_list_rows
 from app.organizer.formatting import local_formatter
 from app.organizer.queries import rsvp_counts
 from app.rsvps import services
+from app.rsvps.attendee_list import AttendeeFilters, Audience, attendees_query
+from app.rsvps.checkin import is_placeholder_email
 from app.rsvps.labels import STATUS_LABELS, error_message
 from app.rsvps.models import Rsvp
 from app.rsvps.queries import waitlist_position

@@ -16,13 +16,13 @@ from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
 from app.i18n import current_language
-from app.organizer import checkin
 from app.organizer.attendee_forms import WalkInForm
 from app.organizer.formatting import local_formatter
 from app.organizer.queries import rsvp_counts
+from app.rsvps import checkin
 from app.rsvps.labels import STATUS_LABELS
 from app.rsvps.models import Rsvp
-from app.rsvps.tokens import CHECKIN, find_by_token
+from app.tokens import Purpose, find_by_token
 
 bp = Blueprint("checkin", __name__, url_prefix="/organizer")
 
@@ -145,7 +145,7 @@ def _already_checked_in(event: Event, rsvp: Rsvp) -> str:
 def by_token(token: str):
     """Where the QR code in a confirmation email leads. Opening it shows the attendee and a
     button: a GET never checks anyone in, since link previews and scanners fetch URLs too."""
-    rsvp = find_by_token(token, CHECKIN)
+    rsvp = find_by_token(token, Purpose.CHECKIN)
     if rsvp is None:
         abort(404)
     event = rsvp.event
@@ -161,7 +161,7 @@ def by_token(token: str):
 
 @bp.post("/checkin/<token>")
 def check_in_by_token(token: str):
-    rsvp = find_by_token(token, CHECKIN)
+    rsvp = find_by_token(token, Purpose.CHECKIN)
     if rsvp is None:
         abort(404)
     if checkin.check_in(rsvp, utcnow()):

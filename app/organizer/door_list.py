@@ -7,9 +7,9 @@ from datetime import datetime
 
 from app.events.models import Event
 from app.extensions import db
-from app.organizer.attendees import AttendeeFilters, attendees_query
-from app.organizer.names import last_name_key, split_name
+from app.rsvps.attendee_list import AttendeeFilters, attendees_query
 from app.rsvps.models import Rsvp, RsvpStatus
+from app.rsvps.names import last_name_key, split_name
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def door_list_filters(filters: AttendeeFilters) -> AttendeeFilters:
 
 
 def door_list_rows(event: Event, filters: AttendeeFilters) -> list[DoorListRow]:
-    """The door list, sorted by last name (see app.organizer.names for the rule).
+    """The door list, sorted by last name (see app.rsvps.names for the rule).
 
     Sorting needs every name, so rows are read as small tuples of the printed columns rather
     than whole RSVPs; even a very large event stays a few megabytes.

@@ -27,8 +27,8 @@ from sqlalchemy.engine import Row
 
 from app.events.models import Event
 from app.extensions import db
-from app.organizer.attendees import AttendeeFilters, attendees_query
-from app.organizer.checkin import is_placeholder_email
+from app.rsvps.attendee_list import AttendeeFilters, attendees_query
+from app.rsvps.checkin import is_placeholder_email
 from app.rsvps.labels import STATUS_LABELS
 from app.rsvps.models import Rsvp
 

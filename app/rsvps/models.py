@@ -64,7 +64,7 @@ class Rsvp(db.Model):
 
     # Name, email and organization folded (app/text.py), for accent-blind search.
     search_text: Mapped[str] = mapped_column(Text, default="")
-    # Links for this RSVP are signed with SECRET_KEY over this nonce (app/rsvps/tokens.py):
+    # Links for this RSVP are signed with SECRET_KEY over this nonce (app/tokens.py):
     # the database alone cannot forge them, and a new nonce revokes every old link.
     token_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     # How far this attendee's calendar invitations run ahead of the event's SEQUENCE: a CANCEL

@@ -8,7 +8,7 @@ from app.ical import advance_attendee_sequence, event_url, invitation
 from app.mail.outbox import queue_email
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import seats_left, waitlist_position
-from app.rsvps.tokens import CHECKIN, make_token
+from app.tokens import Purpose, make_token
 from app.urls import absolute_url
 
 # Emails that give a seat carry the attendee's check-in QR code, to show at the door.
@@ -28,7 +28,7 @@ LINK_KINDS = frozenset(reason.value for reason in LinkReason)
 def attendee_links(rsvp: Rsvp) -> tuple[str, str]:
     """The attendee's own page, and the event as their emails link it: its public page in their
     language, or, for an invite-only event the public cannot open, their own page again."""
-    manage_url = absolute_url("rsvps.manage", token=make_token(rsvp))
+    manage_url = absolute_url("rsvps.manage", token=make_token(rsvp, Purpose.MANAGE))
     if rsvp.event.is_public:
         return manage_url, event_url(rsvp.event, rsvp.language)
     return manage_url, manage_url
@@ -51,7 +51,7 @@ def _queue(
     if with_checkin_code is None:
         with_checkin_code = kind in KINDS_WITH_CHECKIN_CODE
     if with_checkin_code:
-        qr_url = absolute_url("checkin.by_token", token=make_token(rsvp, CHECKIN))
+        qr_url = absolute_url("checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
     queue_email(
         "rsvp",
         kind,

@@ -3,11 +3,11 @@ views all show it: a presenter, so that no view imports another view's helpers."
 
 from app.db_types import utcnow
 from app.i18n import current_language
-from app.invitations.tokens import make_token as make_invitation_token
 from app.rsvps import services
 from app.rsvps.forms import LostLinkForm, RsvpForm
 from app.rsvps.labels import CLOSED_MESSAGES
 from app.rsvps.queries import seats_left
+from app.tokens import Purpose, make_token
 
 # The hidden field in which the RSVP form carries an invitation's token (app/invitations).
 INVITATION_FIELD = "invitation"
@@ -32,7 +32,7 @@ def panel_context(event, form=None, invitation=None, lost_link_form=None) -> dic
         "seats_left": seats_left(event),
         "invitation": invitation,
         "invitation_field": INVITATION_FIELD,
-        "invitation_token": make_invitation_token(invitation) if invitation else None,
+        "invitation_token": make_token(invitation, Purpose.INVITATION) if invitation else None,
         # Invitees have their invitation's link; everyone else may have lost theirs.
         "lost_link_form": None if invitation else (lost_link_form or LostLinkForm(formdata=None)),
     }

@@ -24,7 +24,7 @@ from app.mail.models import OutboxMessage
 from app.rsvps import notifications
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import email_key, find_rsvp, seats_taken
-from app.rsvps.tokens import rotate_tokens
+from app.tokens import revoke_tokens
 
 # However often someone asks (or pretends to be someone and asks), an address gets at most one
 # email with its personal link per event in this time: enough for a person who lost it, too
@@ -359,7 +359,7 @@ def replace_links(rsvp: Rsvp) -> None:
     """Revoke every link to this RSVP (manage page, calendar feed, check-in code) and email
     new ones to its address. They go by email, never onto the page, so that someone holding a
     leaked link cannot use it to take the new one."""
-    rotate_tokens(rsvp)
+    revoke_tokens(rsvp)
     notifications.queue_new_links(rsvp)
 
 

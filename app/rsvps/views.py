@@ -18,13 +18,12 @@ from app.db_types import utcnow
 from app.events import queries as event_queries
 from app.events.models import EventStatus
 from app.extensions import db, limiter
-from app.invitations.tokens import find_by_token as find_invitation
 from app.rsvps import services
 from app.rsvps.forms import ButtonForm, ChangeRsvpForm, LostLinkForm, RsvpForm
 from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS, error_message
 from app.rsvps.panel import INVITATION_FIELD, for_invitee, panel_context
 from app.rsvps.queries import waitlist_position
-from app.rsvps.tokens import FEED, VIEW, find_by_token, make_token
+from app.tokens import Purpose, find_by_token, make_token
 from app.transactions import commit_with_retry
 
 bp = Blueprint("rsvps", __name__)
@@ -42,7 +41,7 @@ def _posted_invitation(event):
     token = request.form.get(INVITATION_FIELD)
     if not token:
         return None
-    invitation = find_invitation(token)
+    invitation = find_by_token(token, Purpose.INVITATION)
     if invitation is None or event is None or invitation.event_id != event.id:
         abort(404)
     return invitation
@@ -151,7 +150,7 @@ def _render_panel(event, form, invitation, status: int, **extra):
 
 
 def _rsvp_or_404(token: str):
-    rsvp = find_by_token(token)
+    rsvp = find_by_token(token, Purpose.MANAGE)
     if rsvp is None:
         abort(404)
     return rsvp
@@ -166,7 +165,7 @@ def _render_manage(rsvp, token: str, form: ChangeRsvpForm, status: int = 200, er
         form=form,
         button_form=ButtonForm(),
         token=token,
-        feed_token=make_token(rsvp, FEED),
+        feed_token=make_token(rsvp, Purpose.FEED),
         status_label=STATUS_LABELS[rsvp.status],
         position=waitlist_position(rsvp),
         closed_message=CLOSED_MESSAGES[reason] if reason else None,
@@ -221,7 +220,7 @@ def new_link(token: str):
 def event_page(token: str):
     """An invite-only event as its attendee's calendar links to it: read only, since the link
     rides along in a calendar feed."""
-    rsvp = find_by_token(token, VIEW)
+    rsvp = find_by_token(token, Purpose.VIEW)
     if rsvp is None or rsvp.event.status is EventStatus.DRAFT:
         abort(404)
     return render_template(

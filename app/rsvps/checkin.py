@@ -16,9 +16,9 @@ from sqlalchemy import update
 from app.events.locking import lock_event
 from app.events.models import Event
 from app.extensions import db
-from app.organizer.attendees import AttendeeFilters, attendees_query
-from app.organizer.names import last_name_key
+from app.rsvps.attendee_list import AttendeeFilters, attendees_query
 from app.rsvps.models import Rsvp, RsvpStatus
+from app.rsvps.names import last_name_key
 from app.rsvps.queries import email_key, find_rsvp
 
 # Walk-ins without an email get a unique address under a reserved domain (RFC 2606): the model
