@@ -60,35 +60,26 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
-    from app.audit.views import bp as audit_bp
     from app.events.views import bp as events_bp
     from app.feeds.views import bp as feeds_bp
-    from app.invitations.views import bp as invitations_bp
     from app.invitations.views import public_bp as invitation_link_bp
     from app.main.views import bp as main_bp
-    from app.organizer.attendees_views import bp as attendees_bp
-    from app.organizer.checkin_views import bp as checkin_bp
-    from app.organizer.events import bp as organizer_events_bp
-    from app.organizer.views import bp as organizer_bp
+    from app.organizer.workspace import bp as organizer_bp
     from app.rsvps.views import bp as rsvps_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(rsvps_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(organizer_bp)
-    app.register_blueprint(organizer_events_bp)
-    app.register_blueprint(attendees_bp)
-    app.register_blueprint(checkin_bp)
-    app.register_blueprint(invitations_bp)
     app.register_blueprint(invitation_link_bp)
     app.register_blueprint(feeds_bp)
+    # Sign-in and account pages, partly public (the sign-in form itself).
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(organizer_bp)
 
 
 def register_commands(app: Flask) -> None:
     from app.accounts.commands import create_organizer_command
-    from app.demo import seed_demo_command
+    from app.demo.commands import seed_demo_command
     from app.events.reminders import send_reminders_command
     from app.mail.commands import send_mail_command
 

@@ -41,9 +41,12 @@ _MESSAGES = {
 
 
 def _own_message(error: HTTPException) -> str | None:
-    """The message a view passed to abort(), if it passed one rather than Werkzeug's default."""
+    """The message a view passed to abort(), if it passed one rather than Werkzeug's default.
+
+    A 429's description is the limiter's rule ("10 per 1 minute"), in English: never shown.
+    """
     description = getattr(error, "description", None)
-    if not description or description == type(error).description:
+    if not description or description == type(error).description or error.code == 429:
         return None
     return str(description)
 

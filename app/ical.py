@@ -189,7 +189,7 @@ def advance_attendee_sequence(rsvp: Rsvp, method: str) -> None:
         rsvp.ical_sequence_offset += 1
 
 
-def invitation(
+def calendar_invite(
     event: Event, rsvp: Rsvp, method: str, stamp: datetime, url: str | None = None
 ) -> Calendar:
     """An iTIP invitation (RFC 5546) for one attendee: REQUEST adds or updates, CANCEL removes.

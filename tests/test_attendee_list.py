@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from app.extensions import db
-from app.rsvps.attendee_list import AttendeeFilters, Audience, attendees_query
+from app.rsvps.attendee_list import AttendeeFilters, ListViewer, attendees_query
 from app.rsvps.models import Rsvp, RsvpStatus
 
 
@@ -140,7 +140,7 @@ def test_host_audience_keeps_only_consenting_attendees(app, make_event, answer_r
     answer_rsvp(event, name="Private")
     answer_rsvp(event, name="Waitlisted sharer", share_with_host=True)
     answer_rsvp(event, name="Declined sharer", attending=False, share_with_host=True)
-    assert names(event, audience=Audience.HOST) == ["Shares", "Waitlisted sharer"]
+    assert names(event, audience=ListViewer.HOST) == ["Shares", "Waitlisted sharer"]
 
 
 def test_an_unknown_event_is_404(client, organizer):

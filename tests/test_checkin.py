@@ -18,7 +18,7 @@ def door(event) -> str:
 
 
 def checkin_url(rsvp) -> str:
-    return absolute_url("checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
+    return absolute_url("organizer.checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
 
 
 def test_search_finds_people_by_name_or_organization(client, organizer, make_event, answer_rsvp):

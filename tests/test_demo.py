@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func
 
-from app.demo import seed_demo
+from app.demo.seed import seed_demo
 from app.events.models import (
     Event,
     EventKind,
@@ -18,12 +18,24 @@ from app.events.models import (
     Visibility,
 )
 from app.extensions import db
+from app.invitations.models import Invitation
+from app.mail.models import OutboxMessage
+from app.rsvps.models import Rsvp
 
 
 def counts() -> dict[str, int]:
     return {
         model.__name__: db.session.scalar(db.select(func.count()).select_from(model))
-        for model in (Event, Organization, Venue, ItineraryStop, EventOrganization)
+        for model in (
+            Event,
+            Organization,
+            Venue,
+            ItineraryStop,
+            EventOrganization,
+            Invitation,
+            Rsvp,
+            OutboxMessage,
+        )
     }
 
 
@@ -52,7 +64,7 @@ def seeded(runner):
 
 def test_seed_demo_twice_does_not_duplicate_anything(runner, seeded):
     first = counts()
-    uids = {e.slug: e.uid for e in db.session.scalars(db.select(Event))}
+    calendar = {e.slug: (e.uid, e.sequence) for e in db.session.scalars(db.select(Event))}
 
     again = runner.invoke(args=["seed-demo"])
 
@@ -60,10 +72,12 @@ def test_seed_demo_twice_does_not_duplicate_anything(runner, seeded):
     assert "Demo calendar ready" in again.output
     assert first["Event"] >= 7
     assert first["ItineraryStop"] >= 6
-    assert counts() == first
+    assert first["Rsvp"] >= 5 and first["Invitation"] >= 4
+    assert counts() == first  # no email either: the sample attendees are told nothing new
     db.session.expire_all()
-    # Slugs and calendar UIDs stay put, so links and subscribed calendars keep working.
-    assert {e.slug: e.uid for e in db.session.scalars(db.select(Event))} == uids
+    # Slugs and calendar UIDs stay put, so links and subscribed calendars keep working; nothing
+    # changed, so SEQUENCE stays too and calendars keep their copy.
+    assert {e.slug: (e.uid, e.sequence) for e in db.session.scalars(db.select(Event))} == calendar
 
 
 def test_demo_has_upcoming_and_past_public_events(client, seeded):
@@ -168,7 +182,7 @@ def test_no_demo_meeting_falls_on_a_weekend(app, offset):
 
 
 def test_the_demo_has_an_organizer_account_to_sign_in_with(client, seeded):
-    from app.demo import DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD
+    from app.demo.data import DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD
 
     assert DEMO_ORGANIZER_EMAIL in seeded.output and DEMO_ORGANIZER_PASSWORD in seeded.output
     signed_in = client.post(

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from app.events import notices
+from app.events import notifications
 from app.events.models import EventKind, EventStatus
 from app.extensions import db
 from app.i18n import format_when
@@ -292,8 +292,8 @@ def test_an_organizer_message_subject_stays_one_header_line(
     assert "single line" in response.text
     assert delivered(smtp) == []
     # Even a caller that skips the form cannot smuggle a header in.
-    notices.queue_organizer_message(
-        event, "Hi\nBcc: evil@example.com", "x", notices.Audience.CONFIRMED
+    notifications.queue_organizer_message(
+        event, "Hi\nBcc: evil@example.com", "x", notifications.MessageRecipients.CONFIRMED
     )
     db.session.commit()
     [message] = delivered(smtp)

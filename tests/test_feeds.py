@@ -22,7 +22,7 @@ from werkzeug.http import http_date
 
 from app.events.models import EventKind, EventStatus, ItineraryStop, Visibility
 from app.extensions import db
-from app.ical import invitation
+from app.ical import calendar_invite
 from app.mail.models import OutboxMessage
 from app.rsvps import services
 from app.rsvps.models import RsvpStatus
@@ -681,4 +681,4 @@ def test_an_event_without_a_place_has_no_location(client, make_event):
 def test_invitations_are_only_requests_or_cancellations(make_event, answer_rsvp):
     rsvp = answer_rsvp(make_event())
     with pytest.raises(ValueError, match="PUBLISH"):
-        invitation(rsvp.event, rsvp, "PUBLISH", datetime.now(UTC))
+        calendar_invite(rsvp.event, rsvp, "PUBLISH", datetime.now(UTC))

@@ -7,7 +7,7 @@ import html5lib
 import pytest
 from html5lib.constants import namespaces
 
-from app.demo import seed_demo
+from app.demo.seed import seed_demo
 from app.extensions import db
 from app.tokens import Purpose, make_token
 

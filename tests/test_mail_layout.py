@@ -76,7 +76,7 @@ def test_a_confirmation_puts_the_html_and_its_qr_code_in_one_multipart_related(
     image = next(p for p in related.iter_parts() if p.get_content_type() == "image/png")
     assert image.get_content_disposition() == "inline"
     assert image.get_content() == qr_png(
-        absolute_url("checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
+        absolute_url("organizer.checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
     )
 
     content_id = image["Content-ID"]

@@ -4,7 +4,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from app.events import notices, reminders
+from app.events import notifications, reminders
 from app.events.models import Event, EventStatus
 from app.events.reminders import send_due_reminders
 from app.extensions import db
@@ -91,7 +91,7 @@ def test_overlapping_runs_send_the_reminder_once(app, make_event, answer_rsvp, m
     # commit once it has: without the conditional claim both would queue reminders.
     both_listed = threading.Barrier(2)
     due_event_ids = reminders.due_event_ids
-    queue_reminder = notices.queue_reminder
+    queue_reminder = notifications.queue_reminder
 
     def listed_together(now):
         ids = due_event_ids(now)
@@ -103,7 +103,7 @@ def test_overlapping_runs_send_the_reminder_once(app, make_event, answer_rsvp, m
         time.sleep(0.05)
 
     monkeypatch.setattr(reminders, "due_event_ids", listed_together)
-    monkeypatch.setattr(notices, "queue_reminder", slow_queue)
+    monkeypatch.setattr(notifications, "queue_reminder", slow_queue)
     results: list[int] = []
     errors: list[BaseException] = []
 

@@ -105,6 +105,7 @@ def test_rsvp_posts_are_rate_limited_with_a_friendly_page(app, client, make_even
     page = client.post(f"/events/{event.slug}/rsvp", data={})
     assert page.status_code == 429
     assert "Too many requests" in page.text
+    assert "per 1 minute" not in page.text  # the limiter's rule, in English, is not shown
     assert "Retry-After" in page.headers
     assert client.get(f"/events/{event.slug}").status_code == 200  # reading is not limited
 

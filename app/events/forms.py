@@ -36,7 +36,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.events.labels import KIND_LABELS
 from app.events.models import Event, EventKind, ItineraryStop, Organization, Venue, Visibility
-from app.events.notices import Audience
+from app.events.notifications import MessageRecipients
 from app.events.services import SLUG_MAX, SLUG_PATTERN, EventDetails, NewVenue, StopDetails
 from app.forms import (
     BaseForm,
@@ -66,8 +66,8 @@ VISIBILITY_CHOICES = [
     ),
 ]
 AUDIENCE_CHOICES = [
-    SelectChoice(Audience.CONFIRMED.value, _l("Confirmed attendees")),
-    SelectChoice(Audience.CONFIRMED_AND_WAITLISTED.value, _l("Confirmed and waitlisted")),
+    SelectChoice(MessageRecipients.CONFIRMED.value, _l("Confirmed attendees")),
+    SelectChoice(MessageRecipients.CONFIRMED_AND_WAITLISTED.value, _l("Confirmed and waitlisted")),
 ]
 
 
@@ -451,7 +451,7 @@ class MessageForm(BaseForm):
     audience = RadioField(
         _l("Send to"),
         choices=AUDIENCE_CHOICES,
-        default=Audience.CONFIRMED.value,
+        default=MessageRecipients.CONFIRMED.value,
         validators=[InputRequired(_l("Please choose who gets the message."))],
     )
 

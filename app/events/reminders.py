@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import update
 
 from app.db_types import utcnow
-from app.events import notices
+from app.events import notifications
 from app.events.models import Event, EventStatus
 from app.extensions import db
 from app.rsvps.models import RsvpStatus
@@ -68,9 +68,9 @@ def remind(event_id: int, now: datetime) -> int:
     if not claim(event_id, now):
         return 0
     event = db.session.get(Event, event_id, populate_existing=True)
-    attendees = notices.recipients(event, (RsvpStatus.CONFIRMED,))
+    attendees = notifications.recipients(event, (RsvpStatus.CONFIRMED,))
     for rsvp in attendees:
-        notices.queue_reminder(event, rsvp)
+        notifications.queue_reminder(event, rsvp)
     return len(attendees)
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 
-from app.events import notices, reminders
+from app.events import notifications, reminders
 from app.events.locking import lock_event
 from app.events.models import (
     Event,
@@ -439,7 +439,7 @@ def _announce(event: Event, changes: EventChanges, now: datetime) -> None:
     event.sequence += 1
     db.session.flush()
     if not event.has_ended(now):
-        changes.notified = notices.queue_event_changed(event, changes)
+        changes.notified = notifications.queue_event_changed(event, changes)
 
 
 def publish_event(event: Event, now: datetime) -> list[Rsvp]:
@@ -476,7 +476,7 @@ def cancel_event(event: Event, now: datetime, note: str | None = None) -> int:
     db.session.flush()
     if event.has_ended(now):
         return 0
-    return notices.queue_event_cancelled(event, note)
+    return notifications.queue_event_cancelled(event, note)
 
 
 # Not copied: identity, state and history. Every other column is, so new fields copy too.

@@ -68,5 +68,5 @@ def kind_label(kind: EventKind) -> str:
 
 
 @bp.app_template_global()
-def status_label(status: EventStatus) -> str:
+def event_status_label(status: EventStatus) -> str:
     return str(STATUS_LABELS[status])

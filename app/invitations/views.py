@@ -7,7 +7,6 @@ The personal link is public (/invitation/<token>), on its own blueprint, so that
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
 from app.db_types import utcnow
 from app.events import queries as event_queries
@@ -21,14 +20,8 @@ from app.rsvps.panel import panel_context
 from app.tokens import Purpose, find_by_token
 from app.transactions import commit_with_retry
 
-bp = Blueprint("invitations", __name__, url_prefix="/organizer")
+bp = Blueprint("invitations", __name__)
 public_bp = Blueprint("invitation_link", __name__)
-
-
-@bp.before_request
-@login_required
-def require_sign_in() -> None:
-    """Invitee lists are attendee data: never shown without a signed-in organizer."""
 
 
 def _event_or_404(slug: str):
@@ -114,13 +107,13 @@ def resend(slug: str, invitation_id: int):
     except services.InvitationError as error:
         db.session.rollback()
         flash(labels.sending_refused(error), "error")
-        return redirect(url_for("invitations.index", slug=slug))
+        return redirect(url_for("organizer.invitations.index", slug=slug))
     who = invitation.name or invitation.email
     if new_link:
         flash(_("%(who)s is invited again, with a new link.", who=who), "ok")
     else:
         flash(_("The invitation was sent again to %(who)s.", who=who), "ok")
-    return redirect(url_for("invitations.index", slug=slug))
+    return redirect(url_for("organizer.invitations.index", slug=slug))
 
 
 @bp.post("/events/<slug>/invitations/<int:invitation_id>/revoke")
@@ -139,7 +132,7 @@ def revoke(slug: str, invitation_id: int):
         ),
         "ok",
     )
-    return redirect(url_for("invitations.index", slug=slug))
+    return redirect(url_for("organizer.invitations.index", slug=slug))
 
 
 @public_bp.get("/invitation/<token>")

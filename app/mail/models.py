@@ -22,7 +22,9 @@ class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))  # the template, e.g. "rsvp_confirmed"
+    # What the message is about, e.g. "rsvp_confirmed"; its template (email/rsvp.*) picks its
+    # wording by it. Not the template name: one template serves several kinds.
+    kind: Mapped[str] = mapped_column(String(40))
     recipient_name: Mapped[str] = mapped_column(String(120))
     recipient_email: Mapped[str] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(2))

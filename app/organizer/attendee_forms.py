@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forms import BaseForm, email_address, single_line, strip_filter
-from app.rsvps.attendee_list import AttendeeFilters, Audience
+from app.rsvps.attendee_list import AttendeeFilters, ListViewer
 from app.rsvps.forms import LANGUAGE_CHOICES, AnswerFields
 from app.rsvps.labels import STATUS_LABELS
 from app.rsvps.models import RsvpStatus
@@ -39,7 +39,7 @@ class AttendeeFilterForm(Form):
         default="",
     )
 
-    def filters(self, audience: Audience = Audience.ORGANIZERS) -> AttendeeFilters:
+    def filters(self, audience: ListViewer = ListViewer.ORGANIZERS) -> AttendeeFilters:
         """The filters asked for; a value that is not one of the choices counts as no filter."""
         self.validate()
         status = "" if self.status.errors else self.status.data

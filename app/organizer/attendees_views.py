@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_required
 from sqlalchemy.orm import selectinload
 
 from app.audit.tracking import record_now
@@ -30,21 +29,15 @@ from app.organizer.door_list import door_list_rows
 from app.organizer.formatting import local_formatter
 from app.organizer.queries import rsvp_counts
 from app.rsvps import services
-from app.rsvps.attendee_list import AttendeeFilters, Audience, attendees_query
+from app.rsvps.attendee_list import AttendeeFilters, ListViewer, attendees_query
 from app.rsvps.checkin import is_placeholder_email
 from app.rsvps.labels import STATUS_LABELS, error_message
 from app.rsvps.models import Rsvp
 from app.rsvps.queries import waitlist_position
 
-bp = Blueprint("attendees", __name__, url_prefix="/organizer")
+bp = Blueprint("attendees", __name__)
 
 PAGE_SIZE = 100
-
-
-@bp.before_request
-@login_required
-def require_sign_in() -> None:
-    """Attendee data never leaves without a signed-in organizer."""
 
 
 def _event(slug: str) -> Event:
@@ -57,9 +50,9 @@ def _event(slug: str) -> Event:
 
 def _filters() -> AttendeeFilters:
     """The list's filters, for the audience the export is marked for (`?audience=host`)."""
-    for_host = request.args.get("audience") == Audience.HOST
+    for_host = request.args.get("audience") == ListViewer.HOST
     return AttendeeFilterForm(request.args).filters(
-        Audience.HOST if for_host else Audience.ORGANIZERS
+        ListViewer.HOST if for_host else ListViewer.ORGANIZERS
     )
 
 
@@ -85,7 +78,7 @@ def attendee_list(slug: str):
         form=form,
         page=page,
         args=filter_args(filters),
-        host_args=filter_args(replace(filters, audience=Audience.HOST)),
+        host_args=filter_args(replace(filters, audience=ListViewer.HOST)),
         counts=rsvp_counts([event.id])[event.id],
         status_labels=STATUS_LABELS,
         local_datetime=local_formatter(event),

@@ -13,7 +13,8 @@ bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 @bp.before_request
 @login_required
 def require_sign_in() -> None:
-    """Attendee data never leaves without a signed-in organizer."""
+    """Attendee data never leaves without a signed-in organizer: this guard covers every
+    blueprint nested in the workspace (app/organizer/workspace.py)."""
 
 
 @bp.get("/")

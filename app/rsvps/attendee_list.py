@@ -20,7 +20,9 @@ from app.text import fold
 HOST_STATUSES = (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
 
 
-class Audience(enum.StrEnum):
+class ListViewer(enum.StrEnum):
+    """Whom an attendee list or export is for."""
+
     ORGANIZERS = "organizers"  # everyone, every column
     HOST = "host"  # only those who consented, without private columns
 
@@ -32,11 +34,11 @@ class AttendeeFilters:
     status: RsvpStatus | None = None
     checked_in: bool | None = None
     search: str = ""
-    audience: Audience = Audience.ORGANIZERS
+    audience: ListViewer = ListViewer.ORGANIZERS
 
     @property
     def for_host(self) -> bool:
-        return self.audience is Audience.HOST
+        return self.audience is ListViewer.HOST
 
 
 def search_condition(search: str):

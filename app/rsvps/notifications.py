@@ -4,7 +4,7 @@ import enum
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.ical import advance_attendee_sequence, event_url, invitation
+from app.ical import advance_attendee_sequence, calendar_invite, event_url
 from app.mail.outbox import queue_email
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import seats_left, waitlist_position
@@ -34,26 +34,28 @@ def attendee_links(rsvp: Rsvp) -> tuple[str, str]:
     return manage_url, manage_url
 
 
-def _queue(
+def queue_attendee_email(
     rsvp: Rsvp,
+    template: str,
     kind: str,
     ics_method: str | None = None,
-    with_checkin_code: bool | None = None,
+    *,
+    with_checkin_code: bool = False,
     **extra,
 ) -> None:
+    """Queue one email to an attendee, about their answer or their event: in their language,
+    with their own links, and, for REQUEST or CANCEL, calendar data their calendar applies."""
     db.session.flush()  # the RSVP needs its id for its links
     manage_url, page_url = attendee_links(rsvp)
     ics = None
     if ics_method:
         advance_attendee_sequence(rsvp, ics_method)  # so their calendar applies it
-        ics = invitation(rsvp.event, rsvp, ics_method, utcnow(), page_url).to_ical().decode()
+        ics = calendar_invite(rsvp.event, rsvp, ics_method, utcnow(), page_url).to_ical().decode()
     qr_url = None
-    if with_checkin_code is None:
-        with_checkin_code = kind in KINDS_WITH_CHECKIN_CODE
     if with_checkin_code:
-        qr_url = absolute_url("checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
+        qr_url = absolute_url("organizer.checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
     queue_email(
-        "rsvp",
+        template,
         kind,
         to_name=rsvp.name,
         to_email=rsvp.email,
@@ -70,6 +72,20 @@ def _queue(
         ics_method=ics_method,
         rsvp_id=rsvp.id,
         qr_url=qr_url,
+    )
+
+
+def _queue(
+    rsvp: Rsvp,
+    kind: str,
+    ics_method: str | None = None,
+    with_checkin_code: bool | None = None,
+    **extra,
+) -> None:
+    if with_checkin_code is None:
+        with_checkin_code = kind in KINDS_WITH_CHECKIN_CODE
+    queue_attendee_email(
+        rsvp, "rsvp", kind, ics_method, with_checkin_code=with_checkin_code, **extra
     )
 
 

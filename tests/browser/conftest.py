@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.demo import seed_demo
+from app.demo.seed import seed_demo
 from app.extensions import db
 from config import TestingConfig
 from tests.conftest import PASSWORD, POSTGRES_URL, Mailbox, RecordingHandler, free_port

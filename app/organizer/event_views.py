@@ -7,12 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.tracking import record
 from app.db_types import utcnow
-from app.events import lookups, notices, services
+from app.events import lookups, notifications, services
 from app.events.forms import ActionForm, CancelEventForm, EventForm, MessageForm, StopForm
 from app.events.models import Event, EventKind, EventStatus, ItineraryStop
 from app.events.queries import find_event_by_slug
@@ -21,13 +20,7 @@ from app.organizer.queries import rsvp_counts
 from app.timezones import SUGGESTED_ZONES, is_ambiguous
 from app.transactions import commit_with_retry
 
-bp = Blueprint("organizer_events", __name__, url_prefix="/organizer")
-
-
-@bp.before_request
-@login_required
-def require_sign_in() -> None:
-    """Managing events, and the attendee data that comes with them, needs a signed-in user."""
+bp = Blueprint("events", __name__)
 
 
 def _event_or_404(slug: str) -> Event:
@@ -187,10 +180,10 @@ def show(slug: str):
         action_form=ActionForm(),
         public_url=url_for("events.detail", slug=event.slug),
         related_links=[
-            (_("Attendees"), url_for("attendees.attendee_list", slug=event.slug)),
-            (_("Check-in"), url_for("checkin.door", slug=event.slug)),
-            (_("Invitations"), url_for("invitations.index", slug=event.slug)),
-            (_("Change log"), url_for("audit.event_log", slug=event.slug)),
+            (_("Attendees"), url_for("organizer.attendees.attendee_list", slug=event.slug)),
+            (_("Check-in"), url_for("organizer.checkin.door", slug=event.slug)),
+            (_("Invitations"), url_for("organizer.invitations.index", slug=event.slug)),
+            (_("Change log"), url_for("organizer.audit.event_log", slug=event.slug)),
         ],
         can_edit=status is not EventStatus.CANCELLED,
         can_publish=status is EventStatus.DRAFT,
@@ -305,8 +298,11 @@ def message(slug: str):
             form=form,
             counts=rsvp_counts([event.id])[event.id],
         ), status
-    sent = notices.queue_organizer_message(
-        event, form.subject.data, form.body.data, notices.Audience(form.audience.data)
+    sent = notifications.queue_organizer_message(
+        event,
+        form.subject.data,
+        form.body.data,
+        notifications.MessageRecipients(form.audience.data),
     )
     record("messaged", "attendees", event, label=form.subject.data, recipients=sent)
     db.session.commit()
