@@ -179,8 +179,9 @@ def advance_attendee_sequence(rsvp: Rsvp, method: str) -> None:
 
     The offset is odd exactly while the last of these was a CANCEL. A REQUEST after a REQUEST
     keeps its SEQUENCE (an update, RFC 5546 §2.1.5), so an attendee who never withdrew stays in
-    step with the feeds. Event-wide notices add the offset to the raised event.sequence, which
-    puts them above everything too.
+    step with the feeds. Every REQUEST or CANCEL to an attendee, event-wide notices included,
+    goes through here (app/rsvps/notifications.py `queue_attendee_email`); those also add the
+    offset to the raised event.sequence, which puts them above everything too.
     """
     cancelled_last = rsvp.ical_sequence_offset % 2 == 1
     if method == "CANCEL":

@@ -170,6 +170,8 @@ def _seed_guests(event: Event, spec: DemoEvent, now: datetime) -> None:
             if line.invitation is not None
         }
     for sample in spec.answers:
+        if find_rsvp(event, sample.email) is not None:
+            continue
         answer = Answer(
             name=sample.name,
             email=sample.email,
