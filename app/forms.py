@@ -66,3 +66,7 @@ class BaseForm(FlaskForm):
                 filters = [normalize_line_endings, *unbound_field.kwargs.get("filters", ())]
                 return unbound_field.bind(form=form, filters=filters, **options)
             return unbound_field.bind(form=form, **options)
+
+
+class ActionForm(BaseForm):
+    """Only the CSRF token, for actions that are a button: publish, revoke, cancel, a new link."""

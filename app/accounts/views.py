@@ -15,7 +15,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 
 from app.accounts import services
@@ -24,6 +23,7 @@ from app.accounts.labels import error_message
 from app.accounts.models import Role, User
 from app.db_types import utcnow
 from app.extensions import db, limiter
+from app.forms import ActionForm
 from app.main.views import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/organizer")
@@ -67,7 +67,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    if not FlaskForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     logout_user()
     flash(_("You're signed out."), "ok")
@@ -114,14 +114,14 @@ def accounts():
         status = 422
     users = db.session.scalars(db.select(User).order_by(User.email)).all()
     return render_template(
-        "accounts/accounts.html", form=form, users=users, action_form=FlaskForm()
+        "accounts/accounts.html", form=form, users=users, action_form=ActionForm()
     ), status
 
 
 @bp.post("/accounts/<int:user_id>/active")
 @admin_required
 def toggle_active(user_id: int):
-    if not FlaskForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     user = db.get_or_404(User, user_id)
     if user.id == current_user.id:

@@ -462,7 +462,3 @@ class CancelEventForm(BaseForm):
         filters=[none_if_blank],
         validators=[Optional(), Length(max=2000), no_control_characters],
     )
-
-
-class ActionForm(BaseForm):
-    """Only the CSRF token: publishing, duplicating, moving a stop… are buttons."""

@@ -1,7 +1,9 @@
-"""Human names for event enums, translated at render time."""
+"""What event enums and refusals say to a person, translated."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.events import errors
 from app.events.models import EventKind, EventStatus
 
 KIND_LABELS = {
@@ -21,3 +23,30 @@ STATUS_LABELS = {
     EventStatus.PUBLISHED: _l("Published"),
     EventStatus.CANCELLED: _l("Cancelled"),
 }
+
+
+_STATUS_REFUSALS = {
+    "publish": _l("Only a draft can be published."),
+    "unpublish": _l("Only a published event can go back to draft."),
+    "cancel": _l("This event is already cancelled."),
+    "edit": _l("A cancelled event can't be changed. Duplicate it to plan it again."),
+}
+
+
+def error_message(error: errors.EventError) -> str:
+    """What a refused change to an event says to the organizer who made it."""
+    if isinstance(error, errors.SlugTaken):
+        return _("That web address is taken. Please choose another.")
+    if isinstance(error, errors.SlugLocked):
+        return _("The web address can't change once the event is published.")
+    if isinstance(error, errors.OrganizationInBothRoles):
+        return _("%(name)s can be a host or a partner, not both.", name=error.name)
+    if isinstance(error, errors.StopsNeedAVisit) and error.kept:
+        return _("This visit has itinerary stops. Remove them before changing its kind.")
+    if isinstance(error, errors.StopsNeedAVisit):
+        return _("Only visits have an itinerary.")
+    if isinstance(error, errors.WrongStatus):
+        return str(_STATUS_REFUSALS[error.action])
+    if isinstance(error, errors.UnknownChoice):
+        return _("That venue or organization no longer exists. Please choose again.")
+    raise error

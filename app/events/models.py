@@ -16,8 +16,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.db_types import UTCDateTime, db_enum, utcnow
 from app.extensions import db
@@ -175,14 +178,29 @@ class Event(db.Model):
     def partners(self) -> list[Organization]:
         return [eo.organization for eo in self.organizations if eo.role is OrganizationRole.PARTNER]
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        """Listed and reachable by anyone: published or cancelled, and not invite-only."""
+        """Listed and reachable by anyone: published or cancelled, and not invite-only.
+
+        One rule for pages, listings and feeds: in Python on an event, and in SQL as
+        `Event.is_public` in a query's WHERE.
+        """
         return self.status is not EventStatus.DRAFT and self.visibility is Visibility.PUBLIC
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.status != EventStatus.DRAFT, cls.visibility == Visibility.PUBLIC)
 
     @property
     def is_cancelled(self) -> bool:
         return self.status is EventStatus.CANCELLED
+
+    @property
+    def itinerary_editable(self) -> bool:
+        """Stops can be added, changed or moved: only a visit has them, and a cancelled event
+        changes no more."""
+        return self.kind is EventKind.VISIT and not self.is_cancelled
 
     @property
     def is_multi_day(self) -> bool:

@@ -15,7 +15,6 @@ from app.events.models import (
     EventOrganization,
     EventStatus,
     ItineraryStop,
-    Visibility,
 )
 from app.extensions import db
 
@@ -29,7 +28,7 @@ def _public_events() -> Select[tuple[Event]]:
     """Events anyone may see, loaded with what a listing shows (query count stays flat)."""
     return (
         db.select(Event)
-        .where(Event.status != EventStatus.DRAFT, Event.visibility == Visibility.PUBLIC)
+        .where(Event.is_public)
         .options(
             selectinload(Event.venue),
             selectinload(Event.organizations).joinedload(EventOrganization.organization),

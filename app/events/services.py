@@ -17,6 +17,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_
 
 from app.events import notifications, reminders
+from app.events.errors import (
+    EventError,
+    OrganizationInBothRoles,
+    SlugLocked,
+    SlugTaken,
+    StopsNeedAVisit,
+    UnknownChoice,
+    WrongStatus,
+)
 from app.events.locking import lock_event
 from app.events.models import (
     Event,
@@ -37,45 +46,18 @@ from app.timezones import NonexistentLocalTime, to_local, to_utc
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 120
 # Words the organizer's URLs use beside slugs (/organizer/events/new), so never an event's slug.
+__all__ = [
+    "EventError",
+    "OrganizationInBothRoles",
+    "SlugLocked",
+    "SlugTaken",
+    "StopsNeedAVisit",
+    "UnknownChoice",
+    "WrongStatus",
+]
+
 RESERVED_SLUGS = frozenset({"new"})
 _SLUG_BASE_MAX = 80  # leaves room for "-copy-12" and the like
-
-
-class EventError(Exception):
-    """A rule stopped the change; the view turns it into a message."""
-
-
-class SlugTaken(EventError):
-    def __init__(self, slug: str):
-        super().__init__(f"slug {slug!r} is taken")
-        self.slug = slug
-
-
-class SlugLocked(EventError):
-    """Links to the event are out in the world (see `slug_can_change`)."""
-
-
-class WrongStatus(EventError):
-    """The action does not apply to an event in this status (publishing a cancelled one…)."""
-
-    def __init__(self, action: str, status: EventStatus):
-        super().__init__(f"cannot {action} a {status.value} event")
-        self.action = action
-        self.status = status
-
-
-class StopsNeedAVisit(EventError):
-    """Only visits have an itinerary: stops can't be added to, or kept by, other kinds."""
-
-
-class OrganizationInBothRoles(EventError):
-    def __init__(self, name: str):
-        super().__init__(f"{name} is both host and partner")
-        self.name = name
-
-
-class UnknownChoice(EventError):
-    """A venue or organization id that does not exist (deleted, or a tampered form)."""
 
 
 @dataclass
@@ -377,7 +359,7 @@ def update_event(event: Event, details: EventDetails, now: datetime) -> EventCha
     if event.is_cancelled:
         raise WrongStatus("edit", event.status)
     if details.kind is not EventKind.VISIT and event.stops:
-        raise StopsNeedAVisit()
+        raise StopsNeedAVisit(kept=True)
     event = lock_event(event)  # seats and the waitlist are decided under the event lock
     before = _snapshot(event)
     previous_venue = event.venue
@@ -543,11 +525,13 @@ def _apply_stop(stop: ItineraryStop, details: StopDetails) -> None:
     stop.venue = resolve_venue(details.venue_id, details.new_venue)
 
 
-def _check_itinerary_editable(event: Event) -> None:
+def check_itinerary_editable(event: Event) -> None:
+    """Raise, saying why, unless `event.itinerary_editable`."""
+    if event.itinerary_editable:
+        return
     if event.is_cancelled:
         raise WrongStatus("edit", event.status)
-    if event.kind is not EventKind.VISIT:
-        raise StopsNeedAVisit()
+    raise StopsNeedAVisit()
 
 
 def _itinerary_changed(event: Event, now: datetime) -> EventChanges:
@@ -558,7 +542,7 @@ def _itinerary_changed(event: Event, now: datetime) -> EventChanges:
 
 def add_stop(event: Event, details: StopDetails, now: datetime) -> EventChanges:
     """Append a stop to a visit's itinerary."""
-    _check_itinerary_editable(event)
+    check_itinerary_editable(event)
     stop = ItineraryStop(position=max((s.position for s in event.stops), default=-1) + 1)
     _apply_stop(stop, details)
     event.stops.append(stop)
@@ -569,7 +553,7 @@ def add_stop(event: Event, details: StopDetails, now: datetime) -> EventChanges:
 def update_stop(stop: ItineraryStop, details: StopDetails, now: datetime) -> EventChanges:
     """Edit a stop; attendees hear about it when its time or place changed, not its title."""
     event = stop.event
-    _check_itinerary_editable(event)
+    check_itinerary_editable(event)
 
     def place_and_time():
         return stop.starts_at, stop.ends_at, stop.timezone, stop.venue_id
@@ -585,7 +569,7 @@ def update_stop(stop: ItineraryStop, details: StopDetails, now: datetime) -> Eve
 def move_stop(stop: ItineraryStop, offset: int, now: datetime) -> EventChanges:
     """Swap a stop with its neighbour before (-1) or after (+1); at either end, nothing."""
     event = stop.event
-    _check_itinerary_editable(event)
+    check_itinerary_editable(event)
     stops = list(event.stops)
     index = stops.index(stop)
     target = index + offset
@@ -607,7 +591,7 @@ def move_stop(stop: ItineraryStop, offset: int, now: datetime) -> EventChanges:
 def remove_stop(stop: ItineraryStop, now: datetime) -> EventChanges:
     """Remove a stop and close the gap in the numbering."""
     event = stop.event
-    _check_itinerary_editable(event)
+    check_itinerary_editable(event)
     event.stops.remove(stop)
     db.session.flush()
     for position, remaining in enumerate(event.stops):

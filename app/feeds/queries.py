@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, ScalarSelect, func
 from sqlalchemy.orm import selectinload
 
-from app.events.models import Event, EventKind, EventStatus, ItineraryStop, Visibility
+from app.events.models import Event, EventKind, EventStatus, ItineraryStop
 from app.extensions import db
 from app.rsvps.models import Rsvp, RsvpStatus
 
@@ -39,7 +39,7 @@ class FeedState:
 
 def _public() -> tuple[ColumnElement[bool], ...]:
     # Cancelled events stay in public feeds (as STATUS:CANCELLED) so subscribers drop them.
-    return (Event.status != EventStatus.DRAFT, Event.visibility == Visibility.PUBLIC)
+    return (Event.is_public,)
 
 
 def public_selection(now: datetime, past_days: int, kind: EventKind | None = None) -> Selection:

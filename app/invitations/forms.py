@@ -53,7 +53,3 @@ class ResendForm(BaseForm):
         choices=LANGUAGE_CHOICES,
         validators=[InputRequired(_l("Please choose a language."))],
     )
-
-
-class RevokeForm(BaseForm):
-    """Only the CSRF token: revoking is a button."""

@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from app.db_types import utcnow
 from app.events import queries as event_queries
 from app.extensions import db
+from app.forms import ActionForm
 from app.i18n import current_language
 from app.invitations import labels, queries, services
-from app.invitations.forms import AddInviteesForm, ResendForm, RevokeForm
+from app.invitations.forms import AddInviteesForm, ResendForm
 from app.invitations.parsing import InviteeListError, parse_csv, parse_pasted
 from app.rsvps.labels import STATUS_LABELS
 from app.rsvps.panel import panel_context
@@ -53,7 +54,7 @@ def _render_index(event, form: AddInviteesForm, status: int = 200, report=None):
         rows=rows,
         summary=queries.InviteeSummary.of(rows),
         resend_forms=resend_forms,
-        revoke_form=RevokeForm(),
+        action_form=ActionForm(),
         status_labels=STATUS_LABELS,
         line_problem=labels.line_problem,
     ), status
@@ -120,7 +121,7 @@ def resend(slug: str, invitation_id: int):
 def revoke(slug: str, invitation_id: int):
     event = _event_or_404(slug)
     invitation = _invitation_or_404(event, invitation_id)
-    if not RevokeForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     services.revoke(invitation, utcnow())
     db.session.commit()

@@ -12,10 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.tracking import record
 from app.db_types import utcnow
 from app.events import lookups, notifications, services
-from app.events.forms import ActionForm, CancelEventForm, EventForm, MessageForm, StopForm
+from app.events.forms import CancelEventForm, EventForm, MessageForm, StopForm
+from app.events.labels import error_message
 from app.events.models import Event, EventKind, EventStatus, ItineraryStop
 from app.events.queries import find_event_by_slug
 from app.extensions import db
+from app.forms import ActionForm
 from app.organizer.queries import rsvp_counts
 from app.timezones import SUGGESTED_ZONES, is_ambiguous
 from app.transactions import commit_with_retry
@@ -47,41 +49,17 @@ def _to_event_page(event: Event):
     return redirect(url_for(".show", slug=event.slug))
 
 
-# Messages for domain errors
-
-
-def _status_message(error: services.WrongStatus) -> str:
-    messages = {
-        "publish": _("Only a draft can be published."),
-        "unpublish": _("Only a published event can go back to draft."),
-        "cancel": _("This event is already cancelled."),
-        "edit": _("A cancelled event can't be changed. Duplicate it to plan it again."),
-    }
-    return messages[error.action]
-
-
 def _show_error(form, error: services.EventError) -> None:
-    """Put a service's refusal next to the field it concerns."""
+    """Put a service's refusal next to the field it concerns, or above the form."""
+    message = error_message(error)
     if isinstance(error, services.SlugTaken) and "slug" in form:
-        form.slug.errors.append(_("That web address is taken. Please choose another."))
-    elif isinstance(error, services.SlugLocked):
-        form.form_errors.append(_("The web address can't change once the event is published."))
+        form.slug.errors.append(message)
     elif isinstance(error, services.OrganizationInBothRoles):
-        form.partners.errors.append(
-            _("%(name)s can be a host or a partner, not both.", name=error.name)
-        )
+        form.partners.errors.append(message)
     elif isinstance(error, services.StopsNeedAVisit) and "kind" in form:
-        form.kind.errors.append(
-            _("This visit has itinerary stops. Remove them before changing its kind.")
-        )
-    elif isinstance(error, services.WrongStatus):
-        form.form_errors.append(_status_message(error))
-    elif isinstance(error, services.UnknownChoice):
-        form.form_errors.append(
-            _("That venue or organization no longer exists. Please choose again.")
-        )
+        form.kind.errors.append(message)
     else:
-        raise error
+        form.form_errors.append(message)
 
 
 def _save(form, action):
@@ -190,7 +168,7 @@ def show(slug: str):
         can_unpublish=status is EventStatus.PUBLISHED,
         can_cancel=status is not EventStatus.CANCELLED,
         has_itinerary=event.kind is EventKind.VISIT or bool(event.stops),
-        can_edit_itinerary=event.kind is EventKind.VISIT and status is not EventStatus.CANCELLED,
+        can_edit_itinerary=event.itinerary_editable,
     )
 
 
@@ -225,7 +203,7 @@ def publish(slug: str):
         db.session.commit()
     except services.WrongStatus as error:
         db.session.rollback()
-        flash(_status_message(error), "error")
+        flash(error_message(error), "error")
         return _to_event_page(event)
     if event.is_public:
         flash(_("Published: the event is on the calendar and open for RSVPs."), "ok")
@@ -244,7 +222,7 @@ def unpublish(slug: str):
         db.session.commit()
     except services.WrongStatus as error:
         db.session.rollback()
-        flash(_status_message(error), "error")
+        flash(error_message(error), "error")
         return _to_event_page(event)
     flash(_("Back to draft: the event is hidden and closed to RSVPs. Answers are kept."), "ok")
     return _to_event_page(event)
@@ -336,15 +314,12 @@ def _stop_form(data: dict) -> StopForm:
 
 
 def _itinerary_closed(event: Event) -> bool:
-    if event.kind is EventKind.VISIT and not event.is_cancelled:
-        return False
-    flash(
-        _("A cancelled event can't be changed. Duplicate it to plan it again.")
-        if event.is_cancelled
-        else _("Only visits have an itinerary."),
-        "error",
-    )
-    return True
+    try:
+        services.check_itinerary_editable(event)
+    except services.EventError as error:
+        flash(error_message(error), "error")
+        return True
+    return False
 
 
 @bp.route("/events/<slug>/stops/new", methods=["GET", "POST"])

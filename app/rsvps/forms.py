@@ -152,7 +152,3 @@ class LostLinkForm(BaseForm):
     def __init__(self, *args, **kwargs):
         # Its fields would otherwise share names and ids with the RSVP form's on the same page.
         super().__init__(*args, prefix="lost", **kwargs)
-
-
-class ButtonForm(BaseForm):
-    """Only the CSRF token: the action (cancel, new link) is a button."""

@@ -18,8 +18,9 @@ from app.db_types import utcnow
 from app.events import queries as event_queries
 from app.events.models import EventStatus
 from app.extensions import db, limiter
+from app.forms import ActionForm
 from app.rsvps import services
-from app.rsvps.forms import ButtonForm, ChangeRsvpForm, LostLinkForm, RsvpForm
+from app.rsvps.forms import ChangeRsvpForm, LostLinkForm, RsvpForm
 from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS, error_message
 from app.rsvps.panel import INVITATION_FIELD, for_invitee, panel_context
 from app.rsvps.queries import waitlist_position
@@ -163,7 +164,7 @@ def _render_manage(rsvp, token: str, form: ChangeRsvpForm, status: int = 200, er
         event=rsvp.event,
         rsvp=rsvp,
         form=form,
-        button_form=ButtonForm(),
+        action_form=ActionForm(),
         token=token,
         feed_token=make_token(rsvp, Purpose.FEED),
         status_label=STATUS_LABELS[rsvp.status],
@@ -193,7 +194,7 @@ def manage(token: str):
 @bp.post("/rsvp/<token>/cancel")
 def cancel(token: str):
     rsvp = _rsvp_or_404(token)
-    if not ButtonForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     try:
         commit_with_retry(lambda: services.cancel_rsvp(rsvp, utcnow()))
@@ -209,7 +210,7 @@ def cancel(token: str):
 @limiter.limit(lambda: current_app.config["RATELIMIT_RSVP"])
 def new_link(token: str):
     rsvp = _rsvp_or_404(token)
-    if not ButtonForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     services.replace_links(rsvp)
     db.session.commit()

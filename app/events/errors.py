@@ -1,0 +1,48 @@
+"""Why a change to an event was refused. Services raise these; `app/events/labels.py` says
+them to a person."""
+
+from app.events.models import EventStatus
+
+
+class EventError(Exception):
+    """A rule stopped the change; the view turns it into a message."""
+
+
+class SlugTaken(EventError):
+    def __init__(self, slug: str):
+        super().__init__(f"slug {slug!r} is taken")
+        self.slug = slug
+
+
+class SlugLocked(EventError):
+    """Links to the event are out in the world (see `slug_can_change`)."""
+
+
+class WrongStatus(EventError):
+    """The action does not apply to an event in this status (publishing a cancelled one…)."""
+
+    def __init__(self, action: str, status: EventStatus):
+        super().__init__(f"cannot {action} a {status.value} event")
+        self.action = action
+        self.status = status
+
+
+class StopsNeedAVisit(EventError):
+    """Only visits have an itinerary: stops can't be added to, or kept by, other kinds.
+
+    `kept` says which: a visit with stops changing its kind, rather than a stop added to an
+    event that is not a visit."""
+
+    def __init__(self, kept: bool = False):
+        super().__init__("stops are kept by a non-visit" if kept else "only visits have stops")
+        self.kept = kept
+
+
+class OrganizationInBothRoles(EventError):
+    def __init__(self, name: str):
+        super().__init__(f"{name} is both host and partner")
+        self.name = name
+
+
+class UnknownChoice(EventError):
+    """A venue or organization id that does not exist (deleted, or a tampered form)."""
