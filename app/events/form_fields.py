@@ -1,0 +1,218 @@
+"""The parts event and stop forms share: local date-times in a zone, titles, venues, validators.
+
+Times are typed as local date and time plus an IANA zone; `LocalTimes` turns them into UTC
+instants with app/timezones.py, so a DST gap or an end before the start is reported next to the
+field concerned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateTimeLocalField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+
+from app.events.models import Venue, Visibility
+from app.events.notifications import MessageRecipients
+from app.events.services import NewVenue
+from app.forms import (
+    BaseForm,
+    no_control_characters,
+    none_if_blank,
+    single_line,
+    strip_filter,
+)
+from app.timezones import (
+    NonexistentLocalTime,
+    UnknownZone,
+    canonical_zone,
+    to_utc,
+)
+
+# What <input type="datetime-local"> sends (with or without seconds), first one for display.
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+BAD_DATETIME = _l("Please enter a date and time, like 2026-08-14 09:00.")
+
+COUNTRY_CHOICES = [SelectChoice("MX", _l("Mexico")), SelectChoice("US", _l("United States"))]
+VISIBILITY_CHOICES = [
+    SelectChoice(Visibility.PUBLIC.value, _l("Public: listed on the calendar")),
+    SelectChoice(
+        Visibility.INVITE_ONLY.value,
+        _l("Invite only: hidden; invitees open it with their personal link"),
+    ),
+]
+AUDIENCE_CHOICES = [
+    SelectChoice(MessageRecipients.CONFIRMED.value, _l("Confirmed attendees")),
+    SelectChoice(MessageRecipients.CONFIRMED_AND_WAITLISTED.value, _l("Confirmed and waitlisted")),
+]
+
+
+def required_datetime(message):
+    """Like InputRequired, but the only message for an empty field (not also "bad format")."""
+
+    def check(form, field) -> None:
+        if not field.raw_data or not field.raw_data[0].strip():
+            field.errors[:] = []
+            raise StopValidation(message)
+
+    return check
+
+
+def known_zone(form, field) -> None:
+    """An IANA zone name, stored in its canonical spelling."""
+    if not field.data:
+        return
+    try:
+        field.data = canonical_zone(field.data)
+    except UnknownZone:
+        raise ValidationError(
+            _l("Unknown time zone. Choose one from the list, like America/Tijuana.")
+        ) from None
+
+
+def optional_id(value) -> int | None:
+    """A <select> value: "" for none, otherwise a row id."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def organization_names(form, field) -> None:
+    """One organization name per line, each as short and clean as a single-line field."""
+    for name in non_blank_lines(field.data):
+        if len(name) > 200:
+            raise ValidationError(_l("Please keep each name under 200 characters."))
+    no_control_characters(form, field)
+
+
+def lowercase(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def local_datetime(label, *validators, **kwargs) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        format=LOCAL_FORMATS,
+        invalid_value_message=BAD_DATETIME,
+        validators=list(validators),
+        **kwargs,
+    )
+
+
+# Events and itinerary stops ask for their titles and zone alike. Factories rather than a mixin
+# class, so each field keeps its place in the form's order (WTForms orders by creation).
+
+
+def english_title() -> StringField:
+    return StringField(
+        _l("Title in English"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Please enter a title.")), Length(max=200), single_line],
+    )
+
+
+def spanish_title() -> StringField:
+    return StringField(
+        _l("Title in Spanish (optional)"),
+        filters=[none_if_blank],
+        validators=[Optional(), Length(max=200), single_line],
+    )
+
+
+def time_zone(**kwargs) -> StringField:
+    return StringField(
+        _l("Time zone"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Please choose a time zone.")), Length(max=64), known_zone],
+        render_kw={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"},
+        **kwargs,
+    )
+
+
+def non_blank_lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class VenueFields(BaseForm):
+    """Pick a known venue, or type a new one (which then wins)."""
+
+    venue = SelectField(_l("Venue"), coerce=optional_id)
+    new_venue_name = StringField(
+        _l("New venue: name"),
+        filters=[strip_filter],
+        validators=[Length(max=200), single_line],
+    )
+    new_venue_address = StringField(
+        _l("Address"), filters=[strip_filter], validators=[Length(max=300), single_line]
+    )
+    new_venue_city = StringField(
+        _l("City"), filters=[strip_filter], validators=[Length(max=100), single_line]
+    )
+    new_venue_region = StringField(
+        _l("State"), filters=[strip_filter], validators=[Length(max=100), single_line]
+    )
+    new_venue_country = SelectField(_l("Country"), choices=COUNTRY_CHOICES, default="MX")
+
+    def offer_venues(self, venues: list[Venue]) -> None:
+        self.venue.choices = [SelectChoice("", _l("No venue"))] + [
+            SelectChoice(str(v.id), f"{v.name} — {v.locality}") for v in venues
+        ]
+
+    def _check_new_venue(self) -> bool:
+        if self.new_venue_name.data and not self.new_venue_city.data:
+            self.new_venue_city.errors.append(_("Please enter the new venue's city."))
+            return False
+        return True
+
+    @property
+    def new_venue(self) -> NewVenue | None:
+        if not self.new_venue_name.data:
+            return None
+        return NewVenue(
+            name=self.new_venue_name.data,
+            address=self.new_venue_address.data or "",
+            city=self.new_venue_city.data,
+            region=self.new_venue_region.data or "",
+            country=self.new_venue_country.data,
+        )
+
+
+class LocalTimes:
+    """Turns the form's local datetime fields into instants in the chosen zone."""
+
+    def _instant(self, field, zone: str) -> datetime | None:
+        if field.data is None or field.errors:
+            return None
+        try:
+            return to_utc(field.data, zone)
+        except NonexistentLocalTime as gap:
+            field.errors.append(
+                _(
+                    "%(time)s doesn't exist in %(zone)s: the clocks jump forward an hour "
+                    "that night for daylight saving time. Please choose another time, "
+                    "like %(after)s.",
+                    time=gap.local.strftime("%Y-%m-%d %H:%M"),
+                    zone=zone,
+                    after=gap.skipped_to.strftime("%H:%M"),
+                )
+            )
+            return None
+
+    def _check_order(self, starts_at, ends_at, ends_field) -> bool:
+        if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+            ends_field.errors.append(_("The end must be after the start."))
+            return False
+        return True
