@@ -19,19 +19,16 @@ def commit_with_retry(action: Callable[[], T]) -> T:
     fails is rolled back before the error reaches the caller, so nothing half-done stays in the
     session.
     """
-    try:
-        result = action()
-        db.session.commit()
-        return result
-    except IntegrityError:
-        db.session.rollback()
-    except BaseException:
-        db.session.rollback()
-        raise
-    try:
-        result = action()
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
+    for attempt in (1, 2):
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -46,28 +46,28 @@ def recipients(event: Event, statuses: tuple[RsvpStatus, ...]) -> list[Rsvp]:
     )
 
 
-def queue_event_changed(event: Event, changes: EventChanges) -> int:
-    """A new time or place: an updated invitation for each confirmed attendee, a notice for
-    the waitlist. Returns how many were queued."""
+def _notify_about_event(event: Event, template: str, ics_method: str, **context) -> int:
+    """Confirmed attendees get calendar data (`ics_method`) with the news; the waitlist gets
+    the news alone, as kind `<template>_waitlisted`. Returns how many were queued."""
     confirmed = recipients(event, (RsvpStatus.CONFIRMED,))
     waitlisted = recipients(event, (RsvpStatus.WAITLISTED,))
     for rsvp in confirmed:
-        queue_attendee_email(rsvp, "event_changed", "event_changed", "REQUEST", changes=changes)
+        queue_attendee_email(rsvp, template, template, ics_method, **context)
     for rsvp in waitlisted:
-        queue_attendee_email(rsvp, "event_changed", "event_changed_waitlisted", changes=changes)
+        queue_attendee_email(rsvp, template, f"{template}_waitlisted", **context)
     return len(confirmed) + len(waitlisted)
+
+
+def queue_event_changed(event: Event, changes: EventChanges) -> int:
+    """A new time or place: an updated invitation for each confirmed attendee, a notice for
+    the waitlist. Returns how many were queued."""
+    return _notify_about_event(event, "event_changed", "REQUEST", changes=changes)
 
 
 def queue_event_cancelled(event: Event, note: str | None) -> int:
     """The event is off: a cancellation that removes the calendar entry of each confirmed
     attendee, a notice for the waitlist. Returns how many were queued."""
-    confirmed = recipients(event, (RsvpStatus.CONFIRMED,))
-    waitlisted = recipients(event, (RsvpStatus.WAITLISTED,))
-    for rsvp in confirmed:
-        queue_attendee_email(rsvp, "event_cancelled", "event_cancelled", "CANCEL", note=note)
-    for rsvp in waitlisted:
-        queue_attendee_email(rsvp, "event_cancelled", "event_cancelled_waitlisted", note=note)
-    return len(confirmed) + len(waitlisted)
+    return _notify_about_event(event, "event_cancelled", "CANCEL", note=note)
 
 
 def queue_organizer_message(

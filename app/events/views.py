@@ -24,26 +24,26 @@ def _kind_filter() -> EventKind | None:
         abort(400, _("Unknown kind of event: choose one from the list."))
 
 
+def _listing(find_events, past: bool) -> str:
+    """A page of upcoming or past events, of one kind or all."""
+    kind = _kind_filter()
+    page = request.args.get("page", 1, type=int)
+    events = find_events(utcnow(), kind=kind, page=page)
+    return render_template(
+        "events/index.html", events=events, kind=kind, kinds=KIND_PLURALS, past=past
+    )
+
+
 @bp.get("/")
 @cached_page
 def index():
-    kind = _kind_filter()
-    page = request.args.get("page", 1, type=int)
-    events = queries.upcoming_events(utcnow(), kind=kind, page=page)
-    return render_template(
-        "events/index.html", events=events, kind=kind, kinds=KIND_PLURALS, past=False
-    )
+    return _listing(queries.upcoming_events, past=False)
 
 
 @bp.get("/past")
 @cached_page
 def past():
-    kind = _kind_filter()
-    page = request.args.get("page", 1, type=int)
-    events = queries.past_events(utcnow(), kind=kind, page=page)
-    return render_template(
-        "events/index.html", events=events, kind=kind, kinds=KIND_PLURALS, past=True
-    )
+    return _listing(queries.past_events, past=True)
 
 
 @bp.get("/events/<slug>")
