@@ -9,7 +9,6 @@ from sqlalchemy.engine import Engine
 
 from app import extensions, i18n, models  # noqa: F401  (models: complete metadata)
 from app.accounts.services import load_user
-from app.audit.tracking import start_tracking
 from app.catalogs import ensure_compiled_catalogs
 from app.errors import ERROR_CODES
 from app.security import register_security
@@ -38,7 +37,6 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_security(app)
-    start_tracking()
     i18n.register_template_helpers(app)
     return app
 

@@ -9,8 +9,9 @@ import pytest
 
 from app.audit.models import AuditEntry
 from app.demo.seed import local_instant, seed_demo
+from app.events.directory import NewVenue
 from app.events.models import Event, EventKind, EventStatus, Organization, Venue
-from app.events.services import EventDetails, NewVenue, cancel_event, create_event, publish_event
+from app.events.services import EventDetails, cancel_event, create_event, publish_event
 from app.extensions import db
 from app.invitations.models import Invitation
 from app.mail.models import OutboxMessage

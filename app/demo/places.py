@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.events.services import NewVenue
+from app.events.directory import NewVenue
 
 
 @dataclass(frozen=True)

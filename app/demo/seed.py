@@ -20,19 +20,16 @@ from app.demo.data import (
     DemoStop,
 )
 from app.demo.places import ORGANIZATIONS, VENUES
+from app.events.directory import find_or_create_organization
+from app.events.itinerary import StopDetails, add_stop, remove_stop, update_stop
 from app.events.models import Event, EventStatus
 from app.events.queries import find_event_by_slug
 from app.events.services import (
     EventDetails,
-    StopDetails,
-    add_stop,
     create_event,
-    find_or_create_organization,
     publish_event,
-    remove_stop,
     unpublish_event,
     update_event,
-    update_stop,
 )
 from app.invitations.parsing import parse_invitee_lines
 from app.invitations.services import invite
@@ -157,7 +154,7 @@ def _seed_guests(event: Event, spec: DemoEvent, now: datetime) -> None:
     """Invite the sample invitees and record the sample answers, as they would themselves.
 
     Addresses that already answered are left as they are, so that running the demo again
-    emails nobody: even a repeated public answer would send its owner their link.
+    sends them nothing: even a repeated public answer would email its owner their link.
     """
     if closed_reason(event, now) is not None:
         return  # a draft, or an event that takes no more answers (or invitations)

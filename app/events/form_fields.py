@@ -25,9 +25,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.events.directory import NewVenue
 from app.events.models import Venue, Visibility
 from app.events.notifications import MessageRecipients
-from app.events.services import NewVenue
 from app.forms import (
     BaseForm,
     no_control_characters,

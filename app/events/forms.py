@@ -43,10 +43,12 @@ from app.events.form_fields import (
     spanish_title,
     time_zone,
 )
+from app.events.itinerary import StopDetails
 from app.events.labels import KIND_LABELS
 from app.events.models import Event, EventKind, ItineraryStop, Organization, Venue, Visibility
 from app.events.notifications import MessageRecipients
-from app.events.services import SLUG_MAX, SLUG_PATTERN, EventDetails, StopDetails
+from app.events.services import EventDetails
+from app.events.slugs import SLUG_MAX, SLUG_PATTERN
 from app.forms import (
     BaseForm,
     no_control_characters,

@@ -12,13 +12,15 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING
 
+from app.audit import services as audit
 from app.events.models import Event
 from app.extensions import db
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.notifications import queue_attendee_email
 
 if TYPE_CHECKING:
-    from app.events.services import EventChanges
+    from app.accounts.models import User
+    from app.events.changes import EventChanges
 
 
 class MessageRecipients(enum.StrEnum):
@@ -71,15 +73,21 @@ def queue_event_cancelled(event: Event, note: str | None) -> int:
 
 
 def queue_organizer_message(
-    event: Event, subject: str, body: str, audience: MessageRecipients
+    event: Event,
+    subject: str,
+    body: str,
+    audience: MessageRecipients,
+    *,
+    actor: User | None = None,
 ) -> int:
-    """An organizer's own words to the attendees; the templates escape them. Returns how many
-    were queued."""
+    """An organizer's own words to the attendees; the templates escape them. Logged for the
+    `actor` who sent it. Returns how many were queued."""
     chosen = recipients(event, audience.statuses)
     for rsvp in chosen:
         queue_attendee_email(
             rsvp, "organizer_message", "organizer_message", subject=subject, body=body
         )
+    audit.log_action(actor, "messaged", "attendees", event, label=subject, recipients=len(chosen))
     return len(chosen)
 
 

@@ -6,6 +6,7 @@ and the outbox delivers only what was committed.
 
 Invitations go out the moment they are added, so the event must be published with RSVPs open:
 a link to a draft would show the invitee a 404, and one to a closed event could not be answered.
+Each operation logs what it changed for the organizer acting (`actor`), if one is given.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+from app.audit import services as audit
 from app.events.models import Event
 from app.extensions import db
 from app.invitations import notifications
@@ -23,6 +26,9 @@ from app.invitations.parsing import Entry
 from app.rsvps.queries import email_key
 from app.rsvps.services import ClosedReason, closed_reason
 from app.tokens import revoke_tokens
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 
 class InvitationError(Exception):
@@ -82,7 +88,14 @@ def check_can_send(event: Event, now: datetime) -> None:
         raise InvitationsClosed(reason)
 
 
-def invite(event: Event, entries: Iterable[Entry], language: str, now: datetime) -> InviteReport:
+def invite(
+    event: Event,
+    entries: Iterable[Entry],
+    language: str,
+    now: datetime,
+    *,
+    actor: User | None = None,
+) -> InviteReport:
     """Invite every new address in `entries` and email each one; report on every line.
 
     Addresses are compared case-insensitively (as RSVPs are). Someone already invited is left
@@ -122,10 +135,13 @@ def invite(event: Event, entries: Iterable[Entry], language: str, now: datetime)
         _send(invitation, now)
         lines.append(LineReport(entry, Result.INVITED, invitation))
     db.session.flush()
+    audit.log_created(actor, *(line.invitation for line in lines if line.result is Result.INVITED))
     return InviteReport(lines)
 
 
-def resend(invitation: Invitation, language: str, now: datetime) -> bool:
+def resend(
+    invitation: Invitation, language: str, now: datetime, *, actor: User | None = None
+) -> bool:
     """Email the invitation again; a revoked one is restored with a new link.
 
     The link stays the same otherwise: the invitee may already be using the first email, and
@@ -134,22 +150,24 @@ def resend(invitation: Invitation, language: str, now: datetime) -> bool:
     """
     check_can_send(invitation.event, now)
     restored = invitation.is_revoked
-    invitation.revoked_at = None  # revoke() already rotated the nonce: old links stay dead
-    invitation.language = language
-    _send(invitation, now, resent=True, new_link=restored)
+    with audit.watching(actor, invitation):
+        invitation.revoked_at = None  # revoke() already rotated the nonce: old links stay dead
+        invitation.language = language
+        _send(invitation, now, resent=True, new_link=restored)
     db.session.flush()
     return restored
 
 
-def revoke(invitation: Invitation, now: datetime) -> None:
+def revoke(invitation: Invitation, now: datetime, *, actor: User | None = None) -> None:
     """The link stops working at once (404), quietly: the invitee is not emailed.
 
     An RSVP already made through it stays, and the organizer still sees it in the invitee list.
     """
     if invitation.is_revoked:
         return
-    invitation.revoked_at = now
-    revoke_tokens(invitation)
+    with audit.watching(actor, invitation):
+        invitation.revoked_at = now
+        revoke_tokens(invitation)
     db.session.flush()
 
 

@@ -7,6 +7,7 @@ The personal link is public (/invitation/<token>), on its own blueprint, so that
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.db_types import utcnow
 from app.events import queries as event_queries
@@ -83,7 +84,13 @@ def add(slug: str):
 
     try:
         report = commit_with_retry(
-            lambda: services.invite(event, entries, form.language.data, utcnow())
+            lambda: services.invite(
+                event,
+                entries,
+                form.language.data,
+                utcnow(),
+                actor=current_user._get_current_object(),
+            )
         )
     except services.InvitationError as error:
         form.form_errors.append(labels.sending_refused(error))
@@ -103,7 +110,9 @@ def resend(slug: str, invitation_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        new_link = services.resend(invitation, form.language.data, utcnow())
+        new_link = services.resend(
+            invitation, form.language.data, utcnow(), actor=current_user._get_current_object()
+        )
         db.session.commit()
     except services.InvitationError as error:
         db.session.rollback()
@@ -123,7 +132,7 @@ def revoke(slug: str, invitation_id: int):
     invitation = _invitation_or_404(event, invitation_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.revoke(invitation, utcnow())
+    services.revoke(invitation, utcnow(), actor=current_user._get_current_object())
     db.session.commit()
     flash(
         _(

@@ -17,9 +17,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.audit.tracking import record_now
+from app.audit import services as audit
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
@@ -102,6 +103,7 @@ def attendee(slug: str, rsvp_id: int):
                 **form.answer_changes(),
                 by_organizer=True,
                 notify=has_email and form.notify.data,
+                actor=current_user._get_current_object(),
             )
             db.session.commit()
         except services.RsvpError as error:
@@ -127,7 +129,8 @@ def attendee(slug: str, rsvp_id: int):
 
 def _log_export(event: Event, filters: AttendeeFilters, export_format: str) -> None:
     """Who took which attendee data, recorded before the file leaves."""
-    record_now(
+    audit.log_now(
+        current_user._get_current_object(),
         "exported",
         "attendees",
         event,

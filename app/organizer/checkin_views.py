@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
-from app.audit.tracking import record, rsvp_label
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
@@ -78,8 +78,7 @@ def door(slug: str):
 def check_in(slug: str, rsvp_id: int):
     event = _event(slug)
     rsvp = _rsvp(event, rsvp_id)
-    if checkin.check_in(rsvp, utcnow()):
-        record("checked_in", "rsvp", event, rsvp_label(rsvp), rsvp.id)
+    if checkin.check_in(rsvp, utcnow(), actor=current_user._get_current_object()):
         flash(_("%(name)s is checked in.", name=rsvp.name), "success")
     else:
         flash(_already_checked_in(event, rsvp), "warning")
@@ -91,7 +90,7 @@ def check_in(slug: str, rsvp_id: int):
 def undo(slug: str, rsvp_id: int):
     event = _event(slug)
     rsvp = _rsvp(event, rsvp_id)
-    if checkin.undo_check_in(rsvp):
+    if checkin.undo_check_in(rsvp, actor=current_user._get_current_object()):
         flash(_("Check-in undone for %(name)s.", name=rsvp.name), "success")
     db.session.commit()
     return _back_to_door(event, _search_to_keep(), rsvp)
@@ -110,10 +109,8 @@ def walk_in(slug: str):
         organization=form.organization.data or "",
         email=form.email.data or None,
         language=form.language.data,
+        actor=current_user._get_current_object(),
     )
-    if not outcome.created and not outcome.already_checked_in:
-        # An existing RSVP checked in by a bulk UPDATE, which the session hook cannot see.
-        record("checked_in", "rsvp", event, rsvp_label(outcome.rsvp), outcome.rsvp.id)
     db.session.commit()
     rsvp = outcome.rsvp
     if outcome.created:
@@ -159,8 +156,7 @@ def check_in_by_token(token: str):
     rsvp = find_by_token(token, Purpose.CHECKIN)
     if rsvp is None:
         abort(404)
-    if checkin.check_in(rsvp, utcnow()):
-        record("checked_in", "rsvp", rsvp.event, rsvp_label(rsvp), rsvp.id)
+    if checkin.check_in(rsvp, utcnow(), actor=current_user._get_current_object()):
         flash(_("%(name)s is checked in.", name=rsvp.name), "success")
     db.session.commit()
     return redirect(url_for("organizer.checkin.by_token", token=token))

@@ -1,17 +1,19 @@
 """Organizer pages for events: create, edit, publish, duplicate, cancel, the itinerary of a
-visit, and messages to attendees. The rules live in app/events/services.py; these views parse
-forms, call a service, commit once, and say what happened."""
+visit, and messages to attendees. The rules live in app/events/ (services.py for events,
+itinerary.py for stops); these views parse forms, call a service with the signed-in organizer
+as its actor, commit once, and say what happened."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.audit.tracking import record
 from app.db_types import utcnow
-from app.events import lookups, notifications, services
+from app.events import itinerary, lookups, notifications, services, slugs
+from app.events.changes import EventChanges
 from app.events.forms import CancelEventForm, EventForm, MessageForm, StopForm
 from app.events.labels import error_message
 from app.events.models import Event, EventKind, EventStatus, ItineraryStop
@@ -96,7 +98,7 @@ def _flash_ambiguous_times(form) -> None:
             )
 
 
-def _change_summary(changes: services.EventChanges) -> None:
+def _change_summary(changes: EventChanges) -> None:
     if changes.notified:
         flash(
             ngettext(
@@ -139,7 +141,10 @@ def new():
         return _render_event_form(form)
     if not form.validate():
         return _render_event_form(form, status=422)
-    event = _save(form, lambda: services.create_event(form.details()))
+    event = _save(
+        form,
+        lambda: services.create_event(form.details(), actor=current_user._get_current_object()),
+    )
     if event is None:
         return _render_event_form(form, status=409)
     flash(_("Draft saved. Publish it when it's ready."), "ok")
@@ -179,13 +184,18 @@ def edit(slug: str):
         flash(_("A cancelled event can't be changed. Duplicate it to plan it again."), "error")
         return _to_event_page(event)
     form = _event_form(EventForm.data_from(event))
-    if not services.slug_can_change(event):
+    if not slugs.slug_can_change(event):
         del form.slug  # published links must keep working; a posted slug is ignored
     if not form.is_submitted():
         return _render_event_form(form, event)
     if not form.validate():
         return _render_event_form(form, event, 422)
-    changes = _save(form, lambda: services.update_event(event, form.details(), utcnow()))
+    changes = _save(
+        form,
+        lambda: services.update_event(
+            event, form.details(), utcnow(), actor=current_user._get_current_object()
+        ),
+    )
     if changes is None:
         return _render_event_form(form, event, 409)
     flash(_("Changes saved."), "ok")
@@ -199,7 +209,7 @@ def publish(slug: str):
     event = _event_or_404(slug)
     _check_csrf()
     try:
-        promoted = services.publish_event(event, utcnow())
+        promoted = services.publish_event(event, utcnow(), actor=current_user._get_current_object())
         db.session.commit()
     except services.WrongStatus as error:
         db.session.rollback()
@@ -209,7 +219,7 @@ def publish(slug: str):
         flash(_("Published: the event is on the calendar and open for RSVPs."), "ok")
     else:
         flash(_("Published: invitees can open the event with their personal link."), "ok")
-    _change_summary(services.EventChanges(promoted=promoted))
+    _change_summary(EventChanges(promoted=promoted))
     return _to_event_page(event)
 
 
@@ -218,7 +228,7 @@ def unpublish(slug: str):
     event = _event_or_404(slug)
     _check_csrf()
     try:
-        services.unpublish_event(event)
+        services.unpublish_event(event, actor=current_user._get_current_object())
         db.session.commit()
     except services.WrongStatus as error:
         db.session.rollback()
@@ -232,7 +242,7 @@ def unpublish(slug: str):
 def duplicate(slug: str):
     event = _event_or_404(slug)
     _check_csrf()
-    copy = services.duplicate_event(event)
+    copy = services.duplicate_event(event, actor=current_user._get_current_object())
     db.session.commit()
     flash(_("This is a copy, saved as a draft. Set its dates, then publish it."), "ok")
     return redirect(url_for(".edit", slug=copy.slug))
@@ -254,12 +264,17 @@ def cancel(slug: str):
             form=form,
             counts=rsvp_counts([event.id])[event.id],
         ), status
-    notified = _save(form, lambda: services.cancel_event(event, utcnow(), form.note.data))
+    notified = _save(
+        form,
+        lambda: services.cancel_event(
+            event, utcnow(), form.note.data, actor=current_user._get_current_object()
+        ),
+    )
     if notified is None:
         flash(" ".join(form.form_errors), "error")
         return _to_event_page(event)
     flash(_("The event is cancelled."), "ok")
-    _change_summary(services.EventChanges(notified=notified))
+    _change_summary(EventChanges(notified=notified))
     return _to_event_page(event)
 
 
@@ -281,8 +296,8 @@ def message(slug: str):
         form.subject.data,
         form.body.data,
         notifications.MessageRecipients(form.audience.data),
+        actor=current_user._get_current_object(),
     )
-    record("messaged", "attendees", event, label=form.subject.data, recipients=sent)
     db.session.commit()
     if sent:
         flash(
@@ -315,7 +330,7 @@ def _stop_form(data: dict) -> StopForm:
 
 def _itinerary_closed(event: Event) -> bool:
     try:
-        services.check_itinerary_editable(event)
+        itinerary.check_itinerary_editable(event)
     except services.EventError as error:
         flash(error_message(error), "error")
         return True
@@ -333,7 +348,12 @@ def new_stop(slug: str):
         return _render_stop_form(form, event)
     if not form.validate():
         return _render_stop_form(form, event, status=422)
-    changes = _save(form, lambda: services.add_stop(event, form.details(), utcnow()))
+    changes = _save(
+        form,
+        lambda: itinerary.add_stop(
+            event, form.details(), utcnow(), actor=current_user._get_current_object()
+        ),
+    )
     if changes is None:
         return _render_stop_form(form, event, status=409)
     flash(_("Stop added."), "ok")
@@ -353,7 +373,12 @@ def edit_stop(slug: str, stop_id: int):
         return _render_stop_form(form, event, stop)
     if not form.validate():
         return _render_stop_form(form, event, stop, 422)
-    changes = _save(form, lambda: services.update_stop(stop, form.details(), utcnow()))
+    changes = _save(
+        form,
+        lambda: itinerary.update_stop(
+            stop, form.details(), utcnow(), actor=current_user._get_current_object()
+        ),
+    )
     if changes is None:
         return _render_stop_form(form, event, stop, 409)
     flash(_("Stop saved."), "ok")
@@ -373,7 +398,7 @@ def move_stop(slug: str, stop_id: int):
         abort(400)
     if _itinerary_closed(event):
         return _to_event_page(event)
-    changes = services.move_stop(stop, offset, utcnow())
+    changes = itinerary.move_stop(stop, offset, utcnow(), actor=current_user._get_current_object())
     db.session.commit()
     _change_summary(changes)
     return redirect(url_for(".show", slug=event.slug, _anchor="itinerary"))
@@ -386,7 +411,7 @@ def delete_stop(slug: str, stop_id: int):
     _check_csrf()
     if _itinerary_closed(event):
         return _to_event_page(event)
-    changes = services.remove_stop(stop, utcnow())
+    changes = itinerary.remove_stop(stop, utcnow(), actor=current_user._get_current_object())
     db.session.commit()
     flash(_("Stop removed."), "ok")
     _change_summary(changes)

@@ -3,6 +3,10 @@
 Who is physically at the door gets in: checking in someone who was waitlisted, declined or
 cancelled confirms them, and walk-ins are confirmed, even past capacity. Nobody is emailed
 about it; they are standing in front of the organizer.
+
+Statuses change through the RSVP rules (`services.admit`), and new RSVPs are made where every
+RSVP is (`services.new_rsvp`), under the event lock. Each arrival, undo and walk-in is logged
+for the volunteer (`actor`) who recorded it.
 """
 
 from __future__ import annotations
@@ -10,16 +14,20 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import update
-
+from app.audit import services as audit
 from app.events.locking import lock_event
 from app.events.models import Event
 from app.extensions import db
+from app.rsvps import services
 from app.rsvps.attendee_list import AttendeeFilters, attendees_query
-from app.rsvps.models import Rsvp, RsvpStatus
+from app.rsvps.models import Rsvp
 from app.rsvps.names import last_name_key
-from app.rsvps.queries import email_key, find_rsvp
+from app.rsvps.queries import find_rsvp
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 # Walk-ins without an email get a unique address under a reserved domain (RFC 2606): the model
 # needs one per RSVP, `.invalid` can never be delivered, and the outbox skips it.
@@ -55,29 +63,40 @@ def search_at_door(event: Event, search: str) -> SearchResult:
     return SearchResult(people=people, more=len(found) > SEARCH_LIMIT)
 
 
-def check_in(rsvp: Rsvp, now: datetime) -> bool:
+def check_in(rsvp: Rsvp, now: datetime, *, actor: User | None = None) -> bool:
     """Mark the person as arrived; False if they already were (the first time is kept).
 
-    A conditional UPDATE, so two volunteers scanning the same code at once record one arrival.
+    Under the event lock, on a fresh read of the RSVP: of two volunteers scanning the same code
+    at once, the second finds the arrival the first recorded, so there is one arrival and one
+    entry in the log.
     """
-    result = db.session.execute(
-        update(Rsvp)
-        .where(Rsvp.id == rsvp.id, Rsvp.checked_in_at.is_(None))
-        .values(checked_in_at=now, status=RsvpStatus.CONFIRMED, waitlisted_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    lock_event(rsvp.event)
+    return _arrive(rsvp, now, actor)
+
+
+def _arrive(rsvp: Rsvp, now: datetime, actor: User | None) -> bool:
+    """Check in with the event already locked."""
     db.session.refresh(rsvp)
-    return result.rowcount == 1
+    if rsvp.checked_in_at is not None:
+        return False
+    with audit.watching(actor, rsvp, action="checked_in"):
+        services.admit(rsvp, now)
+        rsvp.checked_in_at = now
+    db.session.flush()
+    return True
 
 
-def undo_check_in(rsvp: Rsvp) -> bool:
+def undo_check_in(rsvp: Rsvp, *, actor: User | None = None) -> bool:
     """Take back a check-in made by mistake; False if they were not checked in.
 
     Their status stays confirmed: the seat was given when they were let in.
     """
+    lock_event(rsvp.event)
+    db.session.refresh(rsvp)
     if rsvp.checked_in_at is None:
         return False
-    rsvp.checked_in_at = None
+    with audit.watching(actor, rsvp):
+        rsvp.checked_in_at = None
     db.session.flush()
     return True
 
@@ -97,6 +116,7 @@ def add_walk_in(
     organization: str = "",
     email: str | None = None,
     language: str = "en",
+    actor: User | None = None,
 ) -> WalkIn:
     """Someone at the door without an RSVP: confirm and check them in on the spot.
 
@@ -107,20 +127,15 @@ def add_walk_in(
     if email:
         existing = find_rsvp(event, email)
         if existing is not None:
-            arrived = check_in(existing, now)
+            arrived = _arrive(existing, now, actor)
             return WalkIn(rsvp=existing, created=False, already_checked_in=not arrived)
-    address = email.strip() if email else placeholder_email()
-    rsvp = Rsvp(
-        event=event,
-        status=RsvpStatus.CONFIRMED,
-        name=name,
-        email=address,
-        email_key=email_key(address),
-        organization=organization,
-        language=language,
-        guests=0,
-        checked_in_at=now,
-    )
-    db.session.add(rsvp)
+    rsvp = services.new_rsvp(event, email or placeholder_email())
+    rsvp.name = name
+    rsvp.organization = organization
+    rsvp.language = language
+    rsvp.guests = 0
+    services.admit(rsvp, now)
+    rsvp.checked_in_at = now
     db.session.flush()
+    audit.log_created(actor, rsvp)
     return WalkIn(rsvp=rsvp, created=True)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 
+from app.audit import services as audit
 from app.events.locking import lock_event
 from app.events.models import Event, EventStatus, Visibility
 from app.extensions import db
@@ -25,6 +27,9 @@ from app.rsvps import notifications
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import email_key, find_rsvp, seats_taken
 from app.tokens import revoke_tokens
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 # However often someone asks (or pretends to be someone and asks), an address gets at most one
 # email with its personal link per event in this time: enough for a person who lost it, too
@@ -133,6 +138,7 @@ def closed_reason(event: Event, now: datetime) -> ClosedReason | None:
 
 
 def _set_status(rsvp: Rsvp, status: RsvpStatus, now: datetime) -> None:
+    """The one way an RSVP's status changes: a place in line comes and goes with the waitlist."""
     if status is RsvpStatus.WAITLISTED and rsvp.status is not RsvpStatus.WAITLISTED:
         rsvp.waitlisted_at = _end_of_line(rsvp.event, now)
     elif status is not RsvpStatus.WAITLISTED:
@@ -180,11 +186,30 @@ def _place(event: Event, rsvp: Rsvp, attending: bool, guests: int, now: datetime
     _set_status(rsvp, RsvpStatus.CONFIRMED if wanted <= free else RsvpStatus.WAITLISTED, now)
 
 
-def promote_waitlist(event: Event, now: datetime) -> list[Rsvp]:
+def new_rsvp(event: Event, email: str) -> Rsvp:
+    """A new RSVP for `email`, added to the session: the one place an RSVP is made, with the
+    key that keeps it one per person and event. It holds no seat until the caller gives it a
+    status (`_place`, `admit`)."""
+    address = email.strip()
+    rsvp = Rsvp(
+        event=event, email=address, email_key=email_key(address), status=RsvpStatus.DECLINED
+    )
+    db.session.add(rsvp)
+    return rsvp
+
+
+def admit(rsvp: Rsvp, now: datetime) -> None:
+    """Confirm someone let in at the door, whatever they answered and even past capacity:
+    they are standing there, so the seat is theirs. Call with the event locked."""
+    _set_status(rsvp, RsvpStatus.CONFIRMED, now)
+
+
+def promote_waitlist(event: Event, now: datetime, *, actor: User | None = None) -> list[Rsvp]:
     """Seat waitlisted attendees, in arrival order, while seats remain.
 
     A party too large for the seats left keeps its place while smaller ones behind it are
-    seated. Call with the event locked; the caller emails those promoted.
+    seated. Call with the event locked; the caller emails those promoted. Seats given because
+    of an organizer's change are logged for that `actor`.
     """
     if event.status is not EventStatus.PUBLISHED or now >= event.ends_at:
         return []  # an event that is over has no seats left to give
@@ -196,24 +221,28 @@ def promote_waitlist(event: Event, now: datetime) -> list[Rsvp]:
     ).all()
     free = None if event.capacity is None else event.capacity - seats_taken(event)
     promoted = []
-    for rsvp in waiting:
-        if free is not None and rsvp.seats > free:
-            continue
-        _set_status(rsvp, RsvpStatus.CONFIRMED, now)
-        if free is not None:
-            free -= rsvp.seats
-        promoted.append(rsvp)
-    db.session.flush()
+    with audit.watching(actor) as watch:
+        for rsvp in waiting:
+            if free is not None and rsvp.seats > free:
+                continue
+            watch.add(rsvp)
+            _set_status(rsvp, RsvpStatus.CONFIRMED, now)
+            if free is not None:
+                free -= rsvp.seats
+            promoted.append(rsvp)
+        db.session.flush()
     return promoted
 
 
-def fill_free_seats(event: Event, now: datetime, answering: Rsvp | None = None) -> list[Rsvp]:
-    """Promote from the waitlist and email each person seated.
+def fill_free_seats(
+    event: Event, now: datetime, answering: Rsvp | None = None, *, actor: User | None = None
+) -> list[Rsvp]:
+    """Promote from the waitlist and email each person seated (logged for `actor`, if any).
 
     `answering` is the RSVP whose own change freed or fit the seat: its confirmation already
     says so, so it gets no separate promotion email and is not returned.
     """
-    promoted = [r for r in promote_waitlist(event, now) if r is not answering]
+    promoted = [r for r in promote_waitlist(event, now, actor=actor) if r is not answering]
     for rsvp in promoted:
         notifications.queue_promoted(rsvp)
     return promoted
@@ -277,9 +306,7 @@ def submit_answer(
     created = rsvp is None
     previous = None if created else rsvp.status
     if rsvp is None:
-        rsvp = Rsvp(event=event, email_key=email_key(answer.email), status=RsvpStatus.DECLINED)
-        rsvp.email = answer.email.strip()
-        db.session.add(rsvp)
+        rsvp = new_rsvp(event, answer.email)
     rsvp.name = answer.name
     rsvp.organization = answer.organization
     rsvp.job_title = answer.job_title
@@ -330,16 +357,19 @@ def change_answer(
     needs: str | None,
     by_organizer: bool = False,
     notify: bool = True,
+    actor: User | None = None,
 ) -> Outcome:
     """A change of response, guests, language or needs: from the manage link, or by an
     organizer on the attendee's behalf (who may do so after RSVPs close, and may choose not to
-    email the attendee about it)."""
+    email the attendee about it). The organizer's change is logged for `actor`, field by
+    field, and so is any seat it frees for the waitlist."""
     event = lock_event(rsvp.event)
     _check_open(event, now, guests if attending else 0, by_organizer)
+    watch = audit.Watch(actor, rsvp)
     previous = rsvp.status
     rsvp.language = language
     rsvp.needs = needs
-    return _finish(event, rsvp, attending, guests, now, False, previous, notify)
+    return _finish(event, rsvp, attending, guests, now, False, previous, notify, watch)
 
 
 def cancel_rsvp(rsvp: Rsvp, now: datetime) -> Outcome:
@@ -372,10 +402,14 @@ def _finish(
     created: bool,
     previous: RsvpStatus | None,
     notify: bool = True,
+    watch: audit.Watch | None = None,
 ) -> Outcome:
     _place(event, rsvp, attending, guests if attending else 0, now)
     db.session.flush()
-    promoted = fill_free_seats(event, now, answering=rsvp)
+    if watch is not None:
+        watch.log()  # the answer's own change first, then the seats it freed
+    actor = watch.actor if watch is not None else None
+    promoted = fill_free_seats(event, now, answering=rsvp, actor=actor)
     if notify:
         notifications.queue_answer_recorded(rsvp, previous=previous)
     return Outcome(rsvp=rsvp, created=created, previous_status=previous, promoted=promoted)
