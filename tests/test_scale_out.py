@@ -81,6 +81,8 @@ def test_200_simultaneous_rsvps_across_server_processes_fill_exactly_50_seats(ap
                     "response": "yes",
                     "language": "es" if n % 2 else "en",
                     "guests": "1" if n % 3 == 0 else "0",
+                    # A pair finding one seat left chooses to wait rather than be asked.
+                    "join_waitlist": "y",
                 }
             ).encode()
             url = f"http://127.0.0.1:{port}{rsvp_url}"
