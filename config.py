@@ -20,6 +20,11 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
@@ -28,7 +33,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'convoca.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Test each pooled connection before use: after a database restart, requests reconnect
+    # instead of failing on a connection the server has closed.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
     # Where absolute links in emails and calendar feeds point.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
@@ -45,7 +52,14 @@ class Config:
     )
     MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
-    MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 10)
+    # Every wait on the SMTP server (connect, each reply) gives up after this long.
+    MAIL_TIMEOUT_SECONDS = _env_float("MAIL_TIMEOUT_SECONDS", 10)
+    # The mail worker's pause after a database error, before its next pass.
+    MAIL_DB_RETRY_SECONDS = _env_float("MAIL_DB_RETRY_SECONDS", 5)
+    # /healthz says "degraded" when the oldest pending message is older than this, or when no
+    # mail worker (`flask send-mail`) has reported for this long.
+    HEALTH_MAX_PENDING_AGE_SECONDS = _env_int("HEALTH_MAX_PENDING_AGE_SECONDS", 900)
+    HEALTH_MAX_HEARTBEAT_AGE_SECONDS = _env_int("HEALTH_MAX_HEARTBEAT_AGE_SECONDS", 120)
 
     # The coalition address that appears as ORGANIZER in calendar invitations.
     ORGANIZER_NAME = os.environ.get("ORGANIZER_NAME", "Smart Border Coalition")

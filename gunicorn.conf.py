@@ -4,6 +4,27 @@ environment, e.g. GUNICORN_WORKERS=8."""
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from app.logmasking import mask_tokens, mask_tokens_in
+
+
+class TokenMaskingLogger(Logger):
+    """Gunicorn's logger with personal-link tokens masked (app/logmasking.py), whatever
+    `access_log_format` says: every text atom of an access line (request line, path, query,
+    referer, headers, environ) is masked, and so is every error-log message."""
+
+    def atoms(self, resp, req, environ, request_time):
+        return {
+            key: mask_tokens(value) if isinstance(value, str) else value
+            for key, value in super().atoms(resp, req, environ, request_time).items()
+        }
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        mask_tokens_in(self.error_log)  # setup() runs again on every reload (HUP)
+
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # The web tier keeps no state between requests, so workers scale with the cores.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -15,5 +36,6 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+logger_class = TokenMaskingLogger
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -11,6 +11,7 @@ from app import extensions, i18n, models  # noqa: F401  (models: complete metada
 from app.accounts.services import load_user
 from app.catalogs import ensure_compiled_catalogs
 from app.errors import ERROR_CODES
+from app.logmasking import register_log_masking
 from app.security import register_security
 from config import Config, config_from_env
 
@@ -37,6 +38,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_commands(app)
     register_errorhandlers(app)
     register_security(app)
+    register_log_masking(app)
     i18n.register_template_helpers(app)
     return app
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.extensions import db
 from app.mail.models import MessageStatus, OutboxMessage
+from app.mail.worker import record_heartbeat
 
 
 def test_every_response_carries_security_headers(client, make_event):
@@ -51,12 +52,16 @@ def test_session_cookie_flags(client, make_user):
 
 
 def test_healthz_reports_database_and_outbox(client, make_event, answer_rsvp):
+    record_heartbeat("mail-host:1", datetime.now(UTC))  # a mail worker is running
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {
+    body = response.json
+    assert 0 <= body.pop("mail_worker")["last_heartbeat_seconds"] < 30
+    assert body == {
         "status": "ok",
         "database": "ok",
         "outbox": {"pending": 0, "failed": 0, "oldest_pending_seconds": None},
+        "problems": [],
     }
     answer_rsvp(make_event(capacity=5))
     answer_rsvp(make_event(capacity=5))

@@ -4,13 +4,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 
 from app.audit.models import AuditEntry
 from app.events.models import Event
 from app.extensions import db
 from app.i18n import current_language
+from app.pagination import requested_page
 
 bp = Blueprint("audit", __name__)
 
@@ -54,7 +55,7 @@ def event_log(slug: str):
         db.select(AuditEntry)
         .where(AuditEntry.event_id == event.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
-        page=request.args.get("page", 1, type=int),
+        page=requested_page(),
         per_page=100,
         error_out=False,
     )

@@ -45,6 +45,9 @@ from app.timezones import (
 # What <input type="datetime-local"> sends (with or without seconds), first one for display.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 BAD_DATETIME = _l("Please enter a date and time, like 2026-08-14 09:00.")
+# Dates people plan events for; outside them, a typo (year 9999 cannot even be turned into UTC
+# in a zone west of it without overflowing Python's datetime).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 COUNTRY_CHOICES = [SelectChoice("MX", _l("Mexico")), SelectChoice("US", _l("United States"))]
 VISIBILITY_CHOICES = [
@@ -102,12 +105,24 @@ def lowercase(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def plausible_year(form, field) -> None:
+    """A date from FIRST_YEAR to LAST_YEAR, said next to the field, before any zone math."""
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(
+            _l(
+                "Please enter a date between the years %(first)s and %(last)s.",
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
+        )
+
+
 def local_datetime(label, *validators, **kwargs) -> DateTimeLocalField:
     return DateTimeLocalField(
         label,
         format=LOCAL_FORMATS,
         invalid_value_message=BAD_DATETIME,
-        validators=list(validators),
+        validators=[*validators, plausible_year],
         **kwargs,
     )
 

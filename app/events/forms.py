@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -51,6 +50,7 @@ from app.events.services import EventDetails
 from app.events.slugs import SLUG_MAX, SLUG_PATTERN
 from app.forms import (
     BaseForm,
+    CountField,
     no_control_characters,
     none_if_blank,
     single_line,
@@ -102,7 +102,7 @@ class EventForm(VenueFields, LocalTimes):
     new_partners = TextAreaField(
         _l("Other partners"), filters=[strip_filter], validators=[organization_names]
     )
-    capacity = IntegerField(
+    capacity = CountField(
         _l("Capacity (optional)"),
         validators=[
             Optional(),
@@ -112,7 +112,7 @@ class EventForm(VenueFields, LocalTimes):
         ],
         render_kw={"inputmode": "numeric"},
     )
-    guest_limit = IntegerField(
+    guest_limit = CountField(
         _l("Guests each attendee may bring"),
         default=0,
         validators=[

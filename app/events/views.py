@@ -9,6 +9,7 @@ from app.events import queries
 from app.events.labels import KIND_LABELS, KIND_PLURALS, STATUS_LABELS
 from app.events.models import EventKind, EventStatus
 from app.page_cache import cached_page
+from app.pagination import requested_page
 from app.rsvps.panel import panel_context
 
 bp = Blueprint("events", __name__)
@@ -27,7 +28,7 @@ def _kind_filter() -> EventKind | None:
 def _listing(find_events, past: bool) -> str:
     """A page of upcoming or past events, of one kind or all."""
     kind = _kind_filter()
-    page = request.args.get("page", 1, type=int)
+    page = requested_page()
     events = find_events(utcnow(), kind=kind, page=page)
     return render_template(
         "events/index.html", events=events, kind=kind, kinds=KIND_PLURALS, past=past

@@ -1,15 +1,11 @@
 """`flask send-mail`: deliver the outbox once, or keep delivering as a worker (which also
 queues the reminders that come due)."""
 
-import time
-
 import click
 from flask.cli import with_appcontext
 
-from app.db_types import utcnow
-from app.events.reminders import send_due_reminders
-from app.extensions import db
-from app.mail.sender import deliver_pending, retry_failed
+from app.mail.sender import retry_failed
+from app.mail.worker import run_worker
 
 
 @click.command("send-mail")
@@ -25,18 +21,4 @@ def send_mail_command(loop: bool, interval: float, retry: bool) -> None:
     """Deliver pending email from the outbox."""
     if retry:
         click.echo(f"Requeued {retry_failed()} failed messages.")
-    while True:
-        if loop:
-            reminders = send_due_reminders(utcnow())
-            if reminders:
-                click.echo(f"reminders queued: {reminders}")
-        report = deliver_pending()
-        if report.attempted or not loop:
-            click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
-        db.session.remove()  # a fresh session each pass: no stale identity map in a worker
-        if not loop:
-            return
-        try:
-            time.sleep(interval)
-        except KeyboardInterrupt:
-            return
+    run_worker(loop=loop, interval=interval, echo=click.echo)

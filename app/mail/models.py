@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from email.utils import make_msgid
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,6 +17,11 @@ class MessageStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS; kept for a person to look at
+
+
+def new_message_id() -> str:
+    """A globally unique RFC 5322 Message-ID, `<…@convoca>`."""
+    return make_msgid(idstring="outbox", domain="convoca")
 
 
 class OutboxMessage(db.Model):
@@ -35,6 +41,9 @@ class OutboxMessage(db.Model):
     ics_method: Mapped[str | None] = mapped_column(String(10))  # REQUEST or CANCEL
     # A URL shown as an inline QR code image (the attendee's check-in link).
     qr_url: Mapped[str | None] = mapped_column(String(500))
+    # The Message-ID header, chosen once: every attempt sends the same one, so a message that
+    # may have gone out before a crash and is sent again is one message to mail clients.
+    message_id_header: Mapped[str] = mapped_column(String(250), unique=True, default=new_message_id)
 
     status: Mapped[MessageStatus] = mapped_column(
         db_enum(MessageStatus, "message_status"), default=MessageStatus.PENDING, index=True
@@ -55,7 +64,13 @@ class OutboxMessage(db.Model):
 
 
 class DeliveryAttempt(db.Model):
-    """One try at handing a message to the SMTP server, kept for diagnosis."""
+    """One try at handing a message to the SMTP server, kept for diagnosis.
+
+    It is written before the message goes to the server, with `succeeded` None ("in flight"),
+    and completed after the server answers. An attempt still in flight when its message comes
+    round again belonged to a worker that stopped mid-send: the message may have been delivered
+    (see `sender.close_interrupted_attempts`).
+    """
 
     __tablename__ = "delivery_attempts"
 
@@ -64,7 +79,35 @@ class DeliveryAttempt(db.Model):
         ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
     )
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    succeeded: Mapped[bool] = mapped_column(Boolean)
+    succeeded: Mapped[bool | None] = mapped_column(Boolean)  # None: in flight
     error: Mapped[str | None] = mapped_column(Text)
 
     message: Mapped[OutboxMessage] = relationship(back_populates="delivery_attempts")
+
+
+class RejectedAddress(db.Model):
+    """An address the mail server refused permanently (a 5xx reply to RCPT), for a person to
+    look at. Messages to it are not held back: the next one is tried, and refused, on its own."""
+
+    __tablename__ = "rejected_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lowercased
+    smtp_code: Mapped[int] = mapped_column(Integer)
+    reply: Mapped[str] = mapped_column(Text)  # the server's words, e.g. "5.1.1 No such user"
+    rejected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WorkerHeartbeat(db.Model):
+    """One row per mail worker process (`host:pid`), stamped at every pass of `send-mail`.
+
+    `/healthz` reads the newest stamp: no recent one means no worker is delivering. Rows of
+    workers silent for a week are removed by the next worker to start.
+    """
+
+    __tablename__ = "mail_worker_heartbeats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    worker: Mapped[str] = mapped_column(String(200), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

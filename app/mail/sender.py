@@ -1,7 +1,17 @@
 """Delivering the outbox: claim due messages, send each, record the attempt, back off on failure.
 
 Several workers may run at once. A message is claimed by moving its `next_attempt_at` forward
-with a conditional UPDATE (a lease); only the worker whose UPDATE matched sends it.
+with a conditional UPDATE (a lease); only the worker whose UPDATE matched sends it, and it renews
+the lease the same way just before sending.
+
+Each attempt is committed as "in flight" before the message goes to the server, and completed
+after the server answers. A worker killed in between leaves the attempt in flight; whoever
+claims the message next counts it as possibly delivered and sends it again with the same
+Message-ID, which mail clients and servers treat as one message. Nothing is lost, and a
+duplicate, if any, is recognisably the same message.
+
+Temporary failures (4xx, a broken connection, a timeout) back off and retry; permanent ones
+(5xx) fail the message at once, and a 5xx for the recipient marks the address as rejected.
 """
 
 from __future__ import annotations
@@ -9,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,16 +27,15 @@ from email.encoders import encode_quopri
 from email.message import Message as MimeMessage
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
-from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
-from flask_mail import BadHeaderError, Message
+from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import update
 
 from app.db_types import utcnow
-from app.extensions import db, mail
-from app.mail.models import DeliveryAttempt, MessageStatus, OutboxMessage
+from app.extensions import db
+from app.mail.models import DeliveryAttempt, MessageStatus, OutboxMessage, RejectedAddress
 from app.mail.qr import QR_CONTENT_ID, qr_png
 
 log = logging.getLogger(__name__)
@@ -145,7 +155,7 @@ def build_message(outbox: OutboxMessage) -> CalendarMessage:
         message.alts["calendar"] = outbox.ics
     if outbox.ics:
         message.attach("invite.ics", "application/ics", outbox.ics.encode(), "attachment")
-    message.msgId = make_msgid(idstring=f"outbox-{outbox.id}", domain="convoca")
+    message.msgId = outbox.message_id_header  # the same for every attempt
     return message
 
 
@@ -168,20 +178,60 @@ class FileSink:
         path.write_bytes(message.as_bytes())
 
 
+class TimedConnection(Connection):
+    """Flask-Mail's SMTP connection with a timeout on every socket operation.
+
+    Flask-Mail opens `smtplib.SMTP(host, port)` without one, so a server that accepts the
+    connection and never answers holds the worker forever.
+    """
+
+    def __init__(self, state, timeout: float):
+        super().__init__(state)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP:
+        smtp_class = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp_class(self.mail.server, self.mail.port, timeout=self.timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 class SmtpTransport:
-    """Real delivery through Flask-Mail's SMTP connection, reused for a batch."""
+    """Real delivery over one SMTP connection, reused for a batch, every wait bounded by
+    MAIL_TIMEOUT_SECONDS."""
 
     def __enter__(self) -> SmtpTransport:
-        self.connection = mail.connect().__enter__()
+        state = current_app.extensions["mail"]
+        timeout = current_app.config["MAIL_TIMEOUT_SECONDS"]
+        self.connection = TimedConnection(state, timeout).__enter__()
+        self.broken = False
         return self
 
     def __exit__(self, *exc) -> None:
+        host = self.connection.host
+        if self.broken:
+            # No QUIT on a connection that failed: it would only wait out the timeout again.
+            if host is not None:
+                host.close()
+            return
         # A server that hangs up on QUIT has already accepted the messages.
         with contextlib.suppress(smtplib.SMTPException, OSError):
             self.connection.__exit__(*exc)
 
     def send(self, message: CalendarMessage, outbox: OutboxMessage) -> None:
-        self.connection.send(message)
+        try:
+            self.connection.send(message)
+        except smtplib.SMTPResponseException:
+            raise  # the server answered (and smtplib reset the transaction): still usable
+        except smtplib.SMTPRecipientsRefused:
+            raise
+        except OSError:  # a timeout, a reset, SMTPServerDisconnected
+            self.broken = True
+            raise
 
 
 def _transport():
@@ -207,8 +257,17 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
+INTERRUPTED = (
+    "Interrupted: the worker stopped before the server's answer was recorded; the message may "
+    "have been delivered, and is sent again with the same Message-ID."
+)
+
+
 def claim_due(now: datetime, limit: int) -> list[OutboxMessage]:
-    """Lease up to `limit` due messages to this worker and commit the lease."""
+    """Lease up to `limit` due messages to this worker and commit the lease.
+
+    The attempts still in flight on the claimed messages are closed as interrupted.
+    """
     candidates = db.session.execute(
         db.select(OutboxMessage.id, OutboxMessage.next_attempt_at)
         .where(OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.next_attempt_at <= now)
@@ -228,6 +287,8 @@ def claim_due(now: datetime, limit: int) -> list[OutboxMessage]:
         )
         if result.rowcount == 1:
             claimed_ids.append(message_id)
+    if claimed_ids:
+        close_interrupted_attempts(claimed_ids)
     db.session.commit()
     if not claimed_ids:
         return []
@@ -240,25 +301,142 @@ def claim_due(now: datetime, limit: int) -> list[OutboxMessage]:
     )
 
 
-def _record(message: OutboxMessage, now: datetime, error: Exception | None) -> MessageStatus:
-    message.attempts += 1
-    db.session.add(
-        DeliveryAttempt(
-            message=message, attempted_at=now, succeeded=error is None, error=_describe(error)
+def close_interrupted_attempts(message_ids: Sequence[int]) -> int:
+    """Mark the in-flight attempts of these (just claimed) messages as interrupted.
+
+    Only a worker that stopped mid-send leaves one: its lease has run out, or the message could
+    not have been claimed. The message stays pending and goes again, with its Message-ID.
+    """
+    interrupted = db.session.scalars(
+        db.select(DeliveryAttempt.message_id).where(
+            DeliveryAttempt.message_id.in_(message_ids), DeliveryAttempt.succeeded.is_(None)
         )
+    ).all()
+    if not interrupted:
+        return 0
+    db.session.execute(
+        update(DeliveryAttempt)
+        .where(DeliveryAttempt.message_id.in_(interrupted), DeliveryAttempt.succeeded.is_(None))
+        .values(succeeded=False, error=INTERRUPTED)
     )
-    if error is None:
-        message.status = MessageStatus.SENT
-        message.sent_at = now
-        message.last_error = None
-    else:
-        message.last_error = _describe(error)
-        if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            message.status = MessageStatus.FAILED
-        else:
-            message.next_attempt_at = now + backoff(message.attempts)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(interrupted))
+        .values(last_error=INTERRUPTED)
+    )
+    for message_id in interrupted:
+        log.warning("message %s may have been delivered already; sending it again", message_id)
+    return len(interrupted)
+
+
+def _begin_attempt(message: OutboxMessage, at: datetime) -> DeliveryAttempt | None:
+    """Renew this worker's lease and commit an in-flight attempt, before the message is sent.
+
+    None when the lease was lost (it ran out and another worker claimed the message).
+    """
+    renewed = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status == MessageStatus.PENDING,
+            OutboxMessage.next_attempt_at == message.next_attempt_at,
+        )
+        .values(next_attempt_at=at + LEASE, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if renewed.rowcount != 1:
+        db.session.rollback()
+        return None
+    attempt = DeliveryAttempt(message_id=message.id, attempted_at=at, succeeded=None)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
+
+
+def _finish_attempt(
+    message: OutboxMessage, attempt: DeliveryAttempt, at: datetime, error: Exception | None
+) -> MessageStatus:
+    """Record the server's answer on the in-flight attempt and decide what comes next."""
+    attempt.succeeded = error is None
+    attempt.error = _describe(error)
+    _settle(message, at, error)
     db.session.commit()
     return message.status
+
+
+def _record_unsent(message: OutboxMessage, at: datetime, error: Exception) -> MessageStatus:
+    """An attempt that never reached the point of sending (no connection to the server)."""
+    message.attempts += 1
+    db.session.add(
+        DeliveryAttempt(message=message, attempted_at=at, succeeded=False, error=_describe(error))
+    )
+    _settle(message, at, error)
+    db.session.commit()
+    return message.status
+
+
+def _settle(message: OutboxMessage, at: datetime, error: Exception | None) -> None:
+    if error is None:
+        message.status = MessageStatus.SENT
+        message.sent_at = at
+        message.last_error = None
+        return
+    message.last_error = _describe(error)
+    rejected = rejected_recipient(error)
+    if rejected is not None:
+        _mark_rejected(message.recipient_email, *rejected, at)
+    if is_permanent(error) or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        message.status = MessageStatus.FAILED
+    else:
+        message.next_attempt_at = at + backoff(message.attempts)
+
+
+def is_permanent(error: Exception) -> bool:
+    """True when trying again cannot help: a 5xx reply about this message or its recipient, or
+    a message that cannot be built. A refused sender is our configuration, not the message's:
+    it stays temporary, so the messages go once the configuration is fixed."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return rejected_recipient(error) is not None
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 500 <= error.smtp_code < 600
+    return isinstance(error, (ValueError, BadHeaderError))
+
+
+def rejected_recipient(error: Exception) -> tuple[int, str] | None:
+    """The (code, reply) of a permanent refusal of the recipient (5xx to RCPT), else None."""
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return None
+    code, reply = next(iter(error.recipients.values()))
+    if not 500 <= code < 600:
+        return None
+    return code, reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _mark_rejected(email: str, code: int, reply: str, at: datetime) -> None:
+    key = email.strip().lower()
+    marked = db.session.scalar(db.select(RejectedAddress).where(RejectedAddress.email == key))
+    if marked is None:
+        marked = RejectedAddress(email=key)
+        db.session.add(marked)
+    marked.smtp_code, marked.reply, marked.rejected_at = code, reply[:2000], at
+
+
+def _release(messages: Sequence[OutboxMessage], at: datetime) -> None:
+    """Hand back claimed messages this pass did not try, due again at once."""
+    for message in messages:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message.id,
+                OutboxMessage.status == MessageStatus.PENDING,
+                OutboxMessage.next_attempt_at == message.next_attempt_at,
+            )
+            .values(next_attempt_at=at)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
 
 
 def _describe(error: Exception | None) -> str | None:
@@ -266,29 +444,51 @@ def _describe(error: Exception | None) -> str | None:
 
 
 def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-    """One pass over the outbox: send what is due, and schedule a retry for what fails."""
-    now = now or utcnow()
+    """One pass over the outbox: send what is due, and schedule a retry for what fails.
+
+    `now` is when the pass starts (tests move it forward); times recorded during the pass add
+    the time it has taken so far, so a lease renewed mid-pass really extends it.
+    """
+    start, started = now or utcnow(), time.monotonic()
+
+    def clock() -> datetime:
+        return start + timedelta(seconds=time.monotonic() - started)
+
     report = DeliveryReport()
-    messages = claim_due(now, limit)
+    messages = claim_due(start, limit)
     if not messages:
         return report
     try:
         transport = _transport().__enter__()
     except (smtplib.SMTPException, OSError) as error:
-        # The server is down: every claimed message counts an attempt and waits its turn.
+        # The server is down or silent: every claimed message counts an attempt and waits.
+        at = clock()
         for message in messages:
-            _tally(report, _record(message, now, error))
+            _tally(report, _record_unsent(message, at, error))
         log.warning("mail server unreachable: %s", error)
         return report
     try:
-        for message in messages:
+        for position, message in enumerate(messages):
+            # Built before the attempt begins: a message that cannot be built is never sent.
             try:
-                transport.send(build_message(message), message)
+                mime = build_message(message)
+            except (ValueError, BadHeaderError) as error:
+                log.warning("message %s cannot be built: %s", message.id, error)
+                _tally(report, _record_unsent(message, clock(), error))
+                continue
+            attempt = _begin_attempt(message, clock())
+            if attempt is None:
+                continue  # another worker has it now
+            try:
+                transport.send(mime, message)
             except (smtplib.SMTPException, OSError, ValueError, BadHeaderError) as error:
                 log.warning("message %s not delivered: %s", message.id, error)
-                _tally(report, _record(message, now, error))
+                _tally(report, _finish_attempt(message, attempt, clock(), error))
+                if getattr(transport, "broken", False):
+                    _release(messages[position + 1 :], clock())
+                    break
             else:
-                _tally(report, _record(message, now, None))
+                _tally(report, _finish_attempt(message, attempt, clock(), None))
     finally:
         transport.__exit__(None, None, None)
     return report

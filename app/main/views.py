@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db_types import utcnow
 from app.extensions import db
 from app.i18n import LANGUAGE_COOKIE
-from app.mail.queries import outbox_health
+from app.mail.queries import last_heartbeat_seconds, mail_problems, outbox_health
 from app.text import excerpt, paragraphs, paragraphs_html
 
 bp = Blueprint("main", __name__)
@@ -24,8 +24,9 @@ bp.add_app_template_filter(excerpt)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths: never redirect to another host."""
-    if not target:
+    """Only same-site paths: never redirect to another host, nor with characters that cannot go
+    into a Location header (a line break there is header injection, and Werkzeug refuses it)."""
+    if not target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -57,12 +58,32 @@ def favicon():
 
 @bp.get("/healthz")
 def healthz():
-    """For load balancers and monitoring: 200 when the database answers, else 503."""
+    """For load balancers and monitoring: 200 when the database answers, else 503.
+
+    The status is "degraded" (still 200: the site serves pages) when mail is stuck: the oldest
+    pending message is too old, or no mail worker has reported a heartbeat recently. `problems`
+    names which (app/mail/queries.py).
+    """
+    now = utcnow()
+    config = current_app.config
     try:
         db.session.execute(db.text("SELECT 1"))
-        outbox = outbox_health(utcnow()).as_dict()
+        outbox = outbox_health(now)
+        heartbeat = last_heartbeat_seconds(now)
     except SQLAlchemyError as error:
         db.session.rollback()
         current_app.logger.error("health check: database unavailable: %s", error)
         return jsonify(status="error", database="unavailable"), 503
-    return jsonify(status="ok", database="ok", outbox=outbox)
+    problems = mail_problems(
+        outbox,
+        heartbeat,
+        max_pending_age=config["HEALTH_MAX_PENDING_AGE_SECONDS"],
+        max_heartbeat_age=config["HEALTH_MAX_HEARTBEAT_AGE_SECONDS"],
+    )
+    return jsonify(
+        status="degraded" if problems else "ok",
+        database="ok",
+        outbox=outbox.as_dict(),
+        mail_worker={"last_heartbeat_seconds": heartbeat},
+        problems=problems,
+    )

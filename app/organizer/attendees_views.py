@@ -29,6 +29,7 @@ from app.organizer.attendee_forms import AttendeeAnswerForm, AttendeeFilterForm,
 from app.organizer.door_list import door_list_rows
 from app.organizer.formatting import local_formatter
 from app.organizer.queries import rsvp_counts
+from app.pagination import requested_page
 from app.rsvps import services
 from app.rsvps.attendee_list import AttendeeFilters, ListViewer, attendees_query
 from app.rsvps.checkin import is_placeholder_email
@@ -69,7 +70,7 @@ def attendee_list(slug: str):
     filters = form.filters()
     page = db.paginate(
         attendees_query(event, filters),
-        page=request.args.get("page", 1, type=int),
+        page=requested_page(),
         per_page=PAGE_SIZE,
         error_out=False,
     )

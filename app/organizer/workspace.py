@@ -5,14 +5,30 @@ page under it can be reached without an organizer, whichever module declares it.
 here, at import: a blueprint cannot take children after an app has registered it.
 """
 
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+
 from app.audit.views import bp as audit_bp
+from app.errors import render_error
 from app.invitations.views import bp as invitations_bp
 from app.organizer.attendees_views import bp as attendees_bp
 from app.organizer.checkin_views import bp as checkin_bp
 from app.organizer.event_views import bp as events_bp
 from app.organizer.views import bp
+from app.rsvps.attendee_list import SEARCH_MAX_LENGTH, SearchTooLong
 
 for child in (events_bp, attendees_bp, checkin_bp, invitations_bp, audit_bp):
     bp.register_blueprint(child)
+
+
+@bp.errorhandler(SearchTooLong)
+def search_too_long(error: SearchTooLong):
+    """Any list, export or door search under /organizer/ asked with a search too long to run."""
+    message = _(
+        "Please search with at most %(count)s characters: a name, an email or an organization.",
+        count=SEARCH_MAX_LENGTH,
+    )
+    return render_error(BadRequest(message))
+
 
 __all__ = ["bp"]

@@ -18,6 +18,17 @@ from app.text import fold
 
 # Consent to be shared with the host only makes sense for people coming to the event.
 HOST_STATUSES = (RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED)
+# Longer than any name, email and organization typed together; a search far longer becomes a
+# LIKE pattern SQLite refuses ("too complex") and finds nobody anyway.
+SEARCH_MAX_LENGTH = 100
+
+
+class SearchTooLong(ValueError):
+    """A search longer than SEARCH_MAX_LENGTH; views turn it into a message."""
+
+    def __init__(self, length: int):
+        super().__init__(f"a search of {length} characters (at most {SEARCH_MAX_LENGTH})")
+        self.length = length
 
 
 class ListViewer(enum.StrEnum):
@@ -35,6 +46,12 @@ class AttendeeFilters:
     checked_in: bool | None = None
     search: str = ""
     audience: ListViewer = ListViewer.ORGANIZERS
+
+    def __post_init__(self) -> None:
+        # Checked here, when the filters are made, rather than in the query: exports stream,
+        # and an error must come before the first row is sent.
+        if len(self.search.strip()) > SEARCH_MAX_LENGTH:
+            raise SearchTooLong(len(self.search.strip()))
 
     @property
     def for_host(self) -> bool:
