@@ -14,6 +14,7 @@ from app.invitations import services
 from app.invitations.models import Invitation
 from app.mail.models import OutboxMessage
 from app.mail.sender import deliver_pending
+from app.rsvps import errors
 from app.rsvps import services as rsvp_services
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.tokens import Purpose, make_token
@@ -477,10 +478,10 @@ def test_an_invite_only_event_takes_answers_only_through_a_live_invitation_to_it
     [elsewhere] = invite(other, "Juan <juan@ejemplo.mx>")
     now = datetime.now(UTC)
     for wrong in (None, elsewhere):
-        with pytest.raises(rsvp_services.NotInvited):
+        with pytest.raises(errors.NotInvited):
             rsvp_services.submit_answer(event, make_answer(email="juan@ejemplo.mx"), now, wrong)
     services.revoke(invitation, now)
-    with pytest.raises(rsvp_services.NotInvited):
+    with pytest.raises(errors.NotInvited):
         rsvp_services.submit_answer(event, make_answer(), now, invitation)
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count()).select_from(Rsvp)) == 0

@@ -9,7 +9,7 @@ from app.events.locking import lock_event
 from app.events.models import EventStatus
 from app.extensions import db
 from app.mail.models import OutboxMessage
-from app.rsvps import services
+from app.rsvps import errors, services
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import seats_left, seats_taken, waitlist_position
 
@@ -229,7 +229,7 @@ def test_a_party_larger_than_the_seats_left_is_told_how_many_remain(make_event, 
     event = make_event(capacity=3, guest_limit=3)
     services.submit_answer(event, make_answer(guests=1), now())
     db.session.commit()
-    with pytest.raises(services.PartyTooLarge) as raised:
+    with pytest.raises(errors.PartyTooLarge) as raised:
         services.submit_answer(event, make_answer(guests=2), now())
     db.session.rollback()
     assert (raised.value.seats_left, raised.value.seats_wanted) == (1, 3)
@@ -248,7 +248,7 @@ def test_a_party_too_large_is_asked_whether_or_not_its_address_has_answered(
     event = make_event(capacity=2, guest_limit=3)
     answer_rsvp(event, email="ana@example.org")
     for email in ("ana@example.org", "nobody@example.org"):
-        with pytest.raises(services.PartyTooLarge):
+        with pytest.raises(errors.PartyTooLarge):
             services.submit_answer(event, make_answer(email=email, guests=3), now())
         db.session.rollback()
 
@@ -256,7 +256,7 @@ def test_a_party_too_large_is_asked_whether_or_not_its_address_has_answered(
 def test_confirmed_attendee_cannot_take_more_guests_than_seats_left(make_event, answer_rsvp):
     event = make_event(capacity=2, guest_limit=3)
     rsvp = answer_rsvp(event)
-    with pytest.raises(services.NotEnoughSeats) as raised:
+    with pytest.raises(errors.NotEnoughSeats) as raised:
         services.change_answer(rsvp, now(), attending=True, guests=3, language="en", needs=None)
     db.session.rollback()
     assert raised.value.seats_left == 1
@@ -266,32 +266,32 @@ def test_confirmed_attendee_cannot_take_more_guests_than_seats_left(make_event, 
 
 def test_guests_over_the_events_limit_are_refused(make_event, make_answer):
     event = make_event(capacity=10, guest_limit=1)
-    with pytest.raises(services.TooManyGuests):
+    with pytest.raises(errors.TooManyGuests):
         services.submit_answer(event, make_answer(guests=2), now())
 
 
 def test_guests_are_refused_where_the_event_allows_none(make_event, make_answer):
     event = make_event(capacity=10, guest_limit=0)
-    with pytest.raises(services.TooManyGuests):
+    with pytest.raises(errors.TooManyGuests):
         services.submit_answer(event, make_answer(guests=1), now())
 
 
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        ({"status": EventStatus.CANCELLED}, services.ClosedReason.CANCELLED),
-        ({"status": EventStatus.DRAFT}, services.ClosedReason.NOT_PUBLISHED),
-        ({"days": -1}, services.ClosedReason.STARTED),
+        ({"status": EventStatus.CANCELLED}, errors.ClosedReason.CANCELLED),
+        ({"status": EventStatus.DRAFT}, errors.ClosedReason.NOT_PUBLISHED),
+        ({"days": -1}, errors.ClosedReason.STARTED),
         (
             {"rsvp_deadline": datetime.now(UTC) - timedelta(minutes=1)},
-            services.ClosedReason.DEADLINE_PASSED,
+            errors.ClosedReason.DEADLINE_PASSED,
         ),
     ],
 )
 def test_closed_events_refuse_answers(make_event, make_answer, fields, reason):
     event = make_event(**fields)
     assert services.closed_reason(event, now()) is reason
-    with pytest.raises(services.RsvpsClosed) as raised:
+    with pytest.raises(errors.RsvpsClosed) as raised:
         services.submit_answer(event, make_answer(), now())
     assert raised.value.reason is reason
 
@@ -300,7 +300,7 @@ def test_open_until_the_deadline(make_event):
     deadline = datetime.now(UTC) + timedelta(days=1)
     event = make_event(days=5, rsvp_deadline=deadline)
     assert services.closed_reason(event, deadline - timedelta(seconds=1)) is None
-    assert services.closed_reason(event, deadline) is services.ClosedReason.DEADLINE_PASSED
+    assert services.closed_reason(event, deadline) is errors.ClosedReason.DEADLINE_PASSED
 
 
 def test_cancelling_is_refused_once_rsvps_close(make_event, answer_rsvp):
@@ -308,7 +308,7 @@ def test_cancelling_is_refused_once_rsvps_close(make_event, answer_rsvp):
     rsvp = answer_rsvp(event)
     event.status = EventStatus.CANCELLED
     db.session.commit()
-    with pytest.raises(services.RsvpsClosed):
+    with pytest.raises(errors.RsvpsClosed):
         services.cancel_rsvp(rsvp, now())
 
 

@@ -33,8 +33,9 @@ from app.events.services import (
 )
 from app.invitations.parsing import parse_invitee_lines
 from app.invitations.services import invite
+from app.rsvps.errors import NotInvited
 from app.rsvps.queries import email_key, find_rsvp
-from app.rsvps.services import Answer, NotInvited, closed_reason, submit_answer
+from app.rsvps.services import Answer, closed_reason, submit_answer
 from app.timezones import to_utc
 
 

@@ -23,12 +23,8 @@ from app.events import notifications, reminders
 from app.events.changes import EventChanges, announce
 from app.events.directory import NewVenue, choose_organizations, resolve_venue
 from app.events.errors import (
-    EventError,
     OrganizationInBothRoles,
-    SlugLocked,
-    SlugTaken,
     StopsNeedAVisit,
-    UnknownChoice,
     WrongStatus,
 )
 from app.events.itinerary import move_stops_along
@@ -51,16 +47,6 @@ from app.timezones import to_local
 
 if TYPE_CHECKING:
     from app.accounts.models import User
-
-__all__ = [
-    "EventError",
-    "OrganizationInBothRoles",
-    "SlugLocked",
-    "SlugTaken",
-    "StopsNeedAVisit",
-    "UnknownChoice",
-    "WrongStatus",
-]
 
 
 @dataclass

@@ -23,8 +23,9 @@ from app.extensions import db
 from app.invitations import notifications
 from app.invitations.models import Invitation
 from app.invitations.parsing import Entry
+from app.rsvps.errors import ClosedReason
 from app.rsvps.queries import email_key
-from app.rsvps.services import ClosedReason, closed_reason
+from app.rsvps.services import closed_reason
 from app.tokens import revoke_tokens
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ from app.organizer.door_list import door_list_rows
 from app.organizer.formatting import local_formatter
 from app.organizer.queries import rsvp_counts
 from app.pagination import requested_page
-from app.rsvps import services
+from app.rsvps import errors, services
 from app.rsvps.attendee_list import AttendeeFilters, ListViewer, attendees_query
 from app.rsvps.checkin import is_placeholder_email
 from app.rsvps.labels import STATUS_LABELS, error_message
@@ -107,7 +107,7 @@ def attendee(slug: str, rsvp_id: int):
                 actor=current_user._get_current_object(),
             )
             db.session.commit()
-        except services.RsvpError as error:
+        except errors.RsvpError as error:
             db.session.rollback()
             form.form_errors.append(error_message(error))
             status = 409

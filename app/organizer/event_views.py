@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
-from app.events import itinerary, lookups, notifications, services, slugs
+from app.events import errors, itinerary, lookups, notifications, services, slugs
 from app.events.changes import EventChanges
 from app.events.forms import CancelEventForm, EventForm, MessageForm, StopForm
 from app.events.labels import error_message
@@ -51,14 +51,14 @@ def _to_event_page(event: Event):
     return redirect(url_for(".show", slug=event.slug))
 
 
-def _show_error(form, error: services.EventError) -> None:
+def _show_error(form, error: errors.EventError) -> None:
     """Put a service's refusal next to the field it concerns, or above the form."""
     message = error_message(error)
-    if isinstance(error, services.SlugTaken) and "slug" in form:
+    if isinstance(error, errors.SlugTaken) and "slug" in form:
         form.slug.errors.append(message)
-    elif isinstance(error, services.OrganizationInBothRoles):
+    elif isinstance(error, errors.OrganizationInBothRoles):
         form.partners.errors.append(message)
-    elif isinstance(error, services.StopsNeedAVisit) and "kind" in form:
+    elif isinstance(error, errors.StopsNeedAVisit) and "kind" in form:
         form.kind.errors.append(message)
     else:
         form.form_errors.append(message)
@@ -73,7 +73,7 @@ def _save(form, action):
     """
     try:
         return commit_with_retry(action)
-    except services.EventError as error:
+    except errors.EventError as error:
         _show_error(form, error)
     except IntegrityError:
         form.form_errors.append(
@@ -211,7 +211,7 @@ def publish(slug: str):
     try:
         promoted = services.publish_event(event, utcnow(), actor=current_user._get_current_object())
         db.session.commit()
-    except services.WrongStatus as error:
+    except errors.WrongStatus as error:
         db.session.rollback()
         flash(error_message(error), "error")
         return _to_event_page(event)
@@ -230,7 +230,7 @@ def unpublish(slug: str):
     try:
         services.unpublish_event(event, actor=current_user._get_current_object())
         db.session.commit()
-    except services.WrongStatus as error:
+    except errors.WrongStatus as error:
         db.session.rollback()
         flash(error_message(error), "error")
         return _to_event_page(event)
@@ -331,7 +331,7 @@ def _stop_form(data: dict) -> StopForm:
 def _itinerary_closed(event: Event) -> bool:
     try:
         itinerary.check_itinerary_editable(event)
-    except services.EventError as error:
+    except errors.EventError as error:
         flash(error_message(error), "error")
         return True
     return False

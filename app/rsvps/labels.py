@@ -4,8 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.rsvps.models import RsvpStatus
-from app.rsvps.services import (
+from app.rsvps.errors import (
     ClosedReason,
     NotEnoughSeats,
     NotInvited,
@@ -14,6 +13,7 @@ from app.rsvps.services import (
     RsvpsClosed,
     TooManyGuests,
 )
+from app.rsvps.models import RsvpStatus
 
 CLOSED_MESSAGES = {
     ClosedReason.NOT_PUBLISHED: _l("This event is not open for RSVPs."),

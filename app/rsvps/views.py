@@ -19,7 +19,7 @@ from app.events import queries as event_queries
 from app.events.models import EventStatus
 from app.extensions import db, limiter
 from app.forms import ActionForm
-from app.rsvps import services
+from app.rsvps import errors, services
 from app.rsvps.forms import ChangeRsvpForm, LostLinkForm, RsvpForm
 from app.rsvps.labels import CLOSED_MESSAGES, STATUS_LABELS, error_message
 from app.rsvps.panel import INVITATION_FIELD, for_invitee, panel_context
@@ -95,14 +95,14 @@ def submit(slug: str):
     answer = _answer_from(form)
     try:
         commit_with_retry(lambda: services.submit_answer(event, answer, utcnow(), invitation))
-    except services.RsvpsClosed as closed:
+    except errors.RsvpsClosed as closed:
         return render_template(
             "rsvps/closed.html", event=event, message=CLOSED_MESSAGES[closed.reason]
         ), 409
-    except services.RsvpError as error:  # too many guests, or fewer seats than the party
+    except errors.RsvpError as error:  # too many guests, or fewer seats than the party
         form.form_errors.append(error_message(error))
         # Offer the waitlist to a party that does not fit (the button shows with the error).
-        form.offer_waitlist = isinstance(error, services.PartyTooLarge)
+        form.offer_waitlist = isinstance(error, errors.PartyTooLarge)
         return _render_panel(event, form, invitation, 409)
     # Whether this recorded an answer or only emailed the address's owner, the page is the
     # same: it must not tell a stranger that an address has answered, nor how.
@@ -185,7 +185,7 @@ def manage(token: str):
         return _render_manage(rsvp, token, form, 422)
     try:
         commit_with_retry(lambda: services.change_answer(rsvp, utcnow(), **form.answer_changes()))
-    except services.RsvpError as error:
+    except errors.RsvpError as error:
         return _render_manage(rsvp, token, form, 409, error_message(error))
     flash(_("Your answer has been updated. We've emailed you a confirmation."), "ok")
     return redirect(url_for("rsvps.manage", token=token))
@@ -198,7 +198,7 @@ def cancel(token: str):
         abort(400)
     try:
         commit_with_retry(lambda: services.cancel_rsvp(rsvp, utcnow()))
-    except services.RsvpsClosed as error:
+    except errors.RsvpsClosed as error:
         form = ChangeRsvpForm(formdata=None)
         form.fit_to(rsvp.event)
         return _render_manage(rsvp, token, form, 409, error_message(error))
