@@ -13,7 +13,7 @@ from app.events.models import (
     Visibility,
 )
 from app.invitations.models import Invitation
-from app.mail.models import DeliveryAttempt, OutboxMessage
+from app.mail.models import DeliveryAttempt, OutboxMessage, RejectedAddress, WorkerHeartbeat
 from app.rsvps.models import Rsvp, RsvpStatus
 
 __all__ = [
@@ -27,10 +27,12 @@ __all__ = [
     "ItineraryStop",
     "Organization",
     "OutboxMessage",
+    "RejectedAddress",
     "Role",
     "Rsvp",
     "RsvpStatus",
     "User",
     "Venue",
     "Visibility",
+    "WorkerHeartbeat",
 ]
