@@ -24,7 +24,7 @@ from app.accounts.models import Role, User
 from app.db_types import utcnow
 from app.extensions import db, limiter
 from app.forms import ActionForm
-from app.main.views import safe_next
+from app.urls import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/organizer")
 

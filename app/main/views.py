@@ -1,8 +1,6 @@
 """Site-wide pages and helpers: the language switch, the favicon, the health check, and the
 template filters for text people typed."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -11,6 +9,7 @@ from app.extensions import db
 from app.i18n import LANGUAGE_COOKIE
 from app.mail.queries import last_heartbeat_seconds, mail_problems, outbox_health
 from app.text import excerpt, paragraphs, paragraphs_html
+from app.urls import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -21,19 +20,6 @@ ONE_WEEK = 7 * 24 * 3600
 bp.add_app_template_filter(paragraphs_html, "paragraphs")
 bp.add_app_template_filter(paragraphs, "paragraph_list")
 bp.add_app_template_filter(excerpt)
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths: never redirect to another host, nor with characters that cannot go
-    into a Location header (a line break there is header injection, and Werkzeug refuses it)."""
-    if not target or any(ord(char) < 32 or ord(char) == 127 for char in target):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return default
-    if "\\" in target:
-        return default  # some browsers read a backslash as a slash: "/\\evil.example"
-    return target
 
 
 @bp.get("/language/<code>")
