@@ -53,6 +53,13 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# Debian's Redis for the tests of shared rate limits (they start their own server, never the
+# system service).
+REDIS_SERVER := /usr/bin/redis-server
+$(REDIS_SERVER):
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
+
 # Lighthouse for tests/browser/test_lighthouse.py: Node.js from Debian when there is no npm,
 # then the pinned npm package under build/ (it drives the same Debian Chromium).
 LIGHTHOUSE := build/lighthouse/node_modules/.bin/lighthouse
@@ -69,7 +76,7 @@ lighthouse: $(STAMP) translations $(CHROMIUM) $(LIGHTHOUSE)
 	$(BIN)/pytest tests/browser/test_lighthouse.py
 
 ## test: lint, format check, then the whole suite on SQLite and on a throwaway PostgreSQL
-test: $(STAMP) translations $(CHROMIUM) $(LIGHTHOUSE)
+test: $(STAMP) translations $(CHROMIUM) $(LIGHTHOUSE) $(REDIS_SERVER)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest --cov --cov-report=

@@ -52,6 +52,9 @@ class Config:
     )
     MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    # At most this many messages are queued for one address (case-folded) per hour, whoever
+    # causes them; event change and cancellation notices always go (app/mail/outbox.py).
+    MAIL_MAX_PER_RECIPIENT_PER_HOUR = _env_int("MAIL_MAX_PER_RECIPIENT_PER_HOUR", 20)
     # Every wait on the SMTP server (connect, each reply) gives up after this long.
     MAIL_TIMEOUT_SECONDS = _env_float("MAIL_TIMEOUT_SECONDS", 10)
     # The mail worker's pause after a database error, before its next pass.

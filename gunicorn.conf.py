@@ -6,7 +6,9 @@ import os
 
 from gunicorn.glogging import Logger
 
+from app.deployment import rate_limit_storage_warning
 from app.logmasking import mask_tokens, mask_tokens_in
+from config import config_from_env
 
 
 class TokenMaskingLogger(Logger):
@@ -39,3 +41,10 @@ accesslog = "-"
 logger_class = TokenMaskingLogger
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """Once the master is listening: warn when rate limits would not be shared by the workers."""
+    warning = rate_limit_storage_warning(config_from_env(), server.cfg.workers)
+    if warning:
+        server.log.warning(warning)

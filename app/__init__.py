@@ -91,11 +91,13 @@ def register_commands(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import OperationalError
 
-    from app.errors import render_error
+    from app.errors import render_database_fault, render_error
 
     for code in ERROR_CODES:
         app.register_error_handler(code, render_error)
+    app.register_error_handler(OperationalError, render_database_fault)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -5,13 +5,20 @@ never. A view that knows better says so with `abort(code, message)`, where `mess
 translated string, and the page shows that instead of the code's general message.
 """
 
+import sys
+
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2.filters import do_filesizeformat
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-ERROR_CODES = (400, 403, 404, 405, 409, 413, 422, 429, 500)
+from app.database_faults import is_database_fault
+from app.extensions import db
+
+ERROR_CODES = (400, 403, 404, 405, 409, 413, 422, 429, 500, 503)
+# How long a 503 asks clients to wait before trying again, in seconds.
+RETRY_AFTER_SECONDS = 120
 
 _TITLES = {
     400: _l("We couldn't read that request"),
@@ -23,6 +30,7 @@ _TITLES = {
     422: _l("We couldn't use what you sent"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("We can't take answers right now"),
 }
 
 _MESSAGES = {
@@ -37,6 +45,7 @@ _MESSAGES = {
     422: _l("Please go back, check what you entered, and try again."),
     429: _l("Please wait a minute and try again."),
     500: _l("The problem is on our side. Please try again in a moment."),
+    503: _l("Please try again in a few minutes. Nothing you sent was saved."),
 }
 
 
@@ -65,4 +74,17 @@ def render_error(error: Exception):
         )
     else:
         message = _own_message(error) or _MESSAGES[code]
-    return render_template("errors/error.html", title=_TITLES[code], message=message), code
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if code == 503 else {}
+    page = render_template("errors/error.html", title=_TITLES[code], message=message)
+    return page, code, headers
+
+
+def render_database_fault(error: Exception):
+    """An OperationalError that reached no view's own handling: 503 when the database can't
+    write or answer now (disk full, read-only, locked, gone), a 500 for anything else."""
+    db.session.rollback()
+    if not is_database_fault(error):
+        current_app.log_exception(sys.exc_info())
+        return render_error(InternalServerError())
+    current_app.logger.error("database fault: %s", error.orig)
+    return render_error(ServiceUnavailable())

@@ -1,6 +1,6 @@
 """Every model module, imported in one place so the metadata is complete for Alembic."""
 
-from app.accounts.models import Role, User
+from app.accounts.models import Role, SignInThrottle, User
 from app.audit.models import AuditEntry
 from app.events.models import (
     Event,
@@ -31,6 +31,7 @@ __all__ = [
     "Role",
     "Rsvp",
     "RsvpStatus",
+    "SignInThrottle",
     "User",
     "Venue",
     "Visibility",

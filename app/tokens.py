@@ -1,4 +1,4 @@
-"""Unguessable personal links for people without accounts: attendees and invitees.
+"""Unguessable personal links: for attendees and invitees, and an organizer's unlock link.
 
 A token is `<record id>.<HMAC-SHA256 over the purpose, the id and the record's nonce>` (256 bits,
 unpadded base64url). Nothing secret is stored: the database holds only the nonce, the MAC is
@@ -35,12 +35,16 @@ class Purpose(enum.StrEnum):
     CHECKIN = "rsvp:checkin"  # the QR code in confirmations, opened by an organizer at the door
     VIEW = "rsvp:view"  # a read-only page of an invite-only event, linked from the feed
     INVITATION = "invitation"  # an invitee's way into an invite-only event
+    ACCOUNT_UNLOCK = "account:unlock"  # emailed to an organizer: lifts sign-in throttling
 
     @property
     def model(self) -> type[Signed]:
+        from app.accounts.models import User
         from app.invitations.models import Invitation
         from app.rsvps.models import Rsvp
 
+        if self is Purpose.ACCOUNT_UNLOCK:
+            return User
         return Invitation if self is Purpose.INVITATION else Rsvp
 
 

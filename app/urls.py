@@ -1,8 +1,8 @@
 """Links: absolute ones for emails and calendars, always on PUBLIC_URL, and the same-site
 check for where a page may send the browser next.
 
-Absolute links are built from configuration rather than the request's Host header, so a forged header
-cannot poison links we send out, and they can be built outside a request (CLI, mail worker).
+Absolute links are built from configuration rather than the request's Host header, so a forged
+header cannot poison links we send out, and they can be built outside a request (CLI, worker).
 """
 
 from urllib.parse import urlsplit

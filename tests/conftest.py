@@ -146,8 +146,16 @@ def make_organization(app):
 
 
 @pytest.fixture
-def make_event(app, make_venue):
-    """An event `days` from now, 9–11 AM local by default; fields override anything."""
+def default_owners() -> list[User]:
+    """Who owns the events `make_event` makes unless told otherwise: the test's signed-in
+    organizer (fixture `organizer`), as when they create an event through the form."""
+    return []
+
+
+@pytest.fixture
+def make_event(app, make_venue, default_owners):
+    """An event `days` from now, 9–11 AM local by default, owned by the signed-in organizer
+    (or `owners`); fields override anything."""
 
     def make(
         days: float = 10,
@@ -155,6 +163,7 @@ def make_event(app, make_venue):
         zone: str = "America/Tijuana",
         hosts: list[Organization] = (),
         partners: list[Organization] = (),
+        owners: list[User] | None = None,
         **fields,
     ) -> Event:
         n = next(_counter)
@@ -182,6 +191,7 @@ def make_event(app, make_venue):
             EventOrganization(organization=org, role=OrganizationRole.PARTNER, position=100 + i)
             for i, org in enumerate(partners)
         ]
+        event.owners = list(default_owners if owners is None else owners)
         db.session.add(event)
         db.session.commit()
         return event
@@ -270,7 +280,12 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def make_user(app):
     def make(email: str | None = None, role: Role = Role.ORGANIZER, **fields) -> User:
-        user = create_user(email or f"organizer{next(_counter)}@example.org", PASSWORD, role)
+        user = create_user(
+            email or f"organizer{next(_counter)}@example.org",
+            PASSWORD,
+            role,
+            organization=fields.pop("organization", None),
+        )
         for name, value in fields.items():
             setattr(user, name, value)
         db.session.commit()
@@ -293,10 +308,12 @@ def sign_in(client):
 
 
 @pytest.fixture
-def organizer(make_user, sign_in) -> User:
-    """A signed-in organizer (the `client` fixture carries the session)."""
+def organizer(make_user, sign_in, default_owners) -> User:
+    """A signed-in organizer (the `client` fixture carries the session), who owns the events
+    `make_event` makes."""
     user = make_user(name="Olga Organizer")
     sign_in(user)
+    default_owners.append(user)
     return user
 
 

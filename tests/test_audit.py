@@ -306,13 +306,14 @@ def test_two_volunteers_scanning_one_code_at_once_record_one_arrival(
         admit(rsvp, now)
 
     monkeypatch.setattr(checkin.services, "admit", slow_admit)
-    event = make_event()
+    organizers = [make_user(), make_user()]
+    event = make_event(owners=organizers)  # both manage the event: its owners
     rsvp = answer_rsvp(event, name="Ana López")
     path = f"/organizer/checkin/{make_token(rsvp, Purpose.CHECKIN)}"
     volunteers = []
-    for _ in range(2):
+    for user in organizers:
         volunteer = app.test_client()
-        sign_in(make_user(), volunteer)
+        sign_in(user, volunteer)
         volunteers.append(volunteer)
     barrier = threading.Barrier(len(volunteers))
     statuses = []

@@ -13,6 +13,7 @@ from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.accounts.models import User
 from app.events.models import Event, EventKind, ItineraryStop
 from app.extensions import db
 from app.invitations.models import Invitation
@@ -271,6 +272,7 @@ class World:
             "organizer.checkin.by_token": Purpose.CHECKIN,
             "organizer.checkin.check_in_by_token": Purpose.CHECKIN,
             "invitation_link.show": Purpose.INVITATION,
+            "accounts.unlock": Purpose.ACCOUNT_UNLOCK,
         }.get(endpoint)
         if "stop" in endpoint:
             slug = self.visit.slug
@@ -289,7 +291,10 @@ class World:
             "user_id": self.other_user_id,
         }
         if token_purpose is not None:
-            record = self.invitation if token_purpose is Purpose.INVITATION else self.rsvp
+            record = {
+                Purpose.INVITATION: self.invitation,
+                Purpose.ACCOUNT_UNLOCK: db.session.get(User, self.other_user_id),
+            }.get(token_purpose, self.rsvp)
             candidates["token"] = make_token(record, token_purpose)
         return {name: candidates[name] for name in rule.arguments - set(rule.defaults or ())}
 

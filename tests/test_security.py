@@ -60,6 +60,7 @@ def test_healthz_reports_database_and_outbox(client, make_event, answer_rsvp):
     assert body == {
         "status": "ok",
         "database": "ok",
+        "database_writes": "ok",
         "outbox": {"pending": 0, "failed": 0, "oldest_pending_seconds": None},
         "problems": [],
     }

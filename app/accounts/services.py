@@ -1,18 +1,36 @@
-"""Organizer accounts: creation, sign-in with slowdown after failures, passwords."""
+"""Organizer accounts: creation, passwords, sign-in with slowdown after failures, sessions."""
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
-from app.accounts.models import Role, User
+from app.accounts.models import Role, SignInThrottle, User
+from app.accounts.notifications import queue_unlock_link
 from app.extensions import db
+from app.tokens import revoke_tokens
+
+if TYPE_CHECKING:
+    from app.events.models import Organization
 
 MIN_PASSWORD_LENGTH = 10
-FREE_ATTEMPTS = 5  # failures allowed before each further attempt has to wait
+# zxcvbn's scale: 3 is "safely unguessable" (about 10^8 guesses or more) for an online attack.
+# "password12", "1234567890" and ten spaces score 0 or 1.
+MIN_PASSWORD_SCORE = 3
+# Scoring costs time that grows with the length; what follows the first 100 characters can
+# only make a password stronger, so it is not looked at.
+_SCORED_LENGTH = 100
+
+FREE_ATTEMPTS = 5  # failures from one address allowed before each further attempt has to wait
 MAX_LOCK = timedelta(minutes=30)
+# A pair (account, address) with no failure for this long starts counting from zero again.
+THROTTLE_MEMORY = timedelta(days=1)
 
 # Checked against when the email is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -20,6 +38,10 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 class AccountError(Exception):
     """A rule stopped the change; views and commands say why with `accounts.labels`."""
+
+
+class HostNeedsOrganization(AccountError):
+    """A host account reads the lists of one organization's events: it needs that organization."""
 
 
 class EmailTaken(AccountError):
@@ -34,6 +56,14 @@ class WeakPassword(AccountError):
         self.min_length = min_length
 
 
+class GuessablePassword(WeakPassword):
+    """Long enough, but common or patterned: a word list, a keyboard row, a name or an email."""
+
+    def __init__(self):
+        AccountError.__init__(self, "password is too easy to guess")
+        self.min_length = MIN_PASSWORD_LENGTH
+
+
 def normalize_email(email: str) -> str:
     return email.strip().casefold()
 
@@ -42,17 +72,41 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
 
 
-def check_password_strength(password: str) -> None:
+def check_password_strength(password: str, personal: tuple[str, ...] = ()) -> None:
+    """Refuse short passwords, and ones an attacker's word lists and patterns guess soon.
+
+    `personal` holds what the account is known by (email, name): a password built from it is
+    guessed first, so zxcvbn counts it as a common word.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword(MIN_PASSWORD_LENGTH)
+    inputs = [part for value in personal for part in _personal_words(value)]
+    if zxcvbn(password[:_SCORED_LENGTH], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
+        raise GuessablePassword()
 
 
-def create_user(email: str, password: str, role: Role = Role.ORGANIZER, name: str = "") -> User:
-    """A new organizer or admin; raises AccountError for a taken email or weak password."""
+def _personal_words(value: str) -> list[str]:
+    """An email and its local part and domain words; a name and its words."""
+    value = value.strip().casefold()
+    local, _, domain = value.partition("@")
+    words = [value, local, *domain.split("."), *value.replace("@", " ").split()]
+    return [word for word in words if len(word) >= 3]
+
+
+def create_user(
+    email: str,
+    password: str,
+    role: Role = Role.ORGANIZER,
+    name: str = "",
+    organization: Organization | None = None,
+) -> User:
+    """A new organizer, admin or host account (a host speaks for `organization`, which it
+    needs); raises AccountError for a taken email or weak password, or a host without one."""
     if find_user(email) is not None:
         raise EmailTaken(normalize_email(email))
-    check_password_strength(password)
-    user = User(email=normalize_email(email), name=name, role=role)
+    if role is Role.HOST and organization is None:
+        raise HostNeedsOrganization()
+    user = User(email=normalize_email(email), name=name, role=role, organization=organization)
     set_password(user, password)
     db.session.add(user)
     db.session.flush()
@@ -61,13 +115,22 @@ def create_user(email: str, password: str, role: Role = Role.ORGANIZER, name: st
 
 def set_password(user: User, password: str) -> None:
     """Hash with scrypt (werkzeug's salted default) and sign out every other session."""
-    check_password_strength(password)
+    check_password_strength(password, (user.email, user.name or ""))
     user.password_hash = generate_password_hash(password)
     rotate_sessions(user)
 
 
 def rotate_sessions(user: User) -> None:
+    """Every session of the account ends, copies of its cookie included (see `load_user`)."""
     user.session_nonce = secrets.token_hex(16)
+
+
+def session_expired(signed_in_at: float | None, now: datetime, lifetime: timedelta) -> bool:
+    """True for a session signed in longer ago than `lifetime`, however busy it has been since
+    (or with no sign-in time at all: it began before sessions recorded one)."""
+    if signed_in_at is None:
+        return True
+    return now.timestamp() - signed_in_at >= lifetime.total_seconds()
 
 
 def lock_delay(failures: int) -> timedelta:
@@ -77,8 +140,58 @@ def lock_delay(failures: int) -> timedelta:
     return min(timedelta(minutes=2 ** (failures - FREE_ATTEMPTS)), MAX_LOCK)
 
 
-def authenticate(email: str, password: str, now: datetime) -> User | None:
-    """The account if the password is right and the account may sign in now, else None.
+def client_key(address: str | None) -> str:
+    """Who is throttled: the client's IPv4 address, or its IPv6 /64 network, since one home or
+    host is handed a whole /64 and could otherwise try from a fresh address every time."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (address or "unknown")[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def find_throttle(user: User, client_address: str) -> SignInThrottle | None:
+    return db.session.scalar(
+        db.select(SignInThrottle).where(
+            SignInThrottle.user_id == user.id,
+            SignInThrottle.client_address == client_key(client_address),
+        )
+    )
+
+
+def _record_failure(user: User, client_address: str, now: datetime) -> SignInThrottle:
+    throttle = find_throttle(user, client_address)
+    if throttle is None:
+        try:
+            with db.session.begin_nested():
+                throttle = SignInThrottle(
+                    user_id=user.id, client_address=client_key(client_address), failures=0
+                )
+                db.session.add(throttle)
+        except IntegrityError:  # a simultaneous failure from the same address made it first
+            throttle = find_throttle(user, client_address)
+    elif now - throttle.last_failure_at > THROTTLE_MEMORY:
+        throttle.failures = 0
+    throttle.failures += 1
+    throttle.last_failure_at = now
+    delay = lock_delay(throttle.failures)
+    throttle.locked_until = now + delay if delay else None
+    return throttle
+
+
+def authenticate(
+    email: str, password: str, now: datetime, client_address: str, language: str = "en"
+) -> User | None:
+    """The account if the password is right and `client_address` may try it now, else None.
+
+    Failures are counted per account *and* address: after FREE_ATTEMPTS from one address, that
+    address waits before each further try, while the owner elsewhere signs in as usual. The
+    first time an address is made to wait, the owner is emailed a link that lifts every wait
+    on the account (`unlock`), for when the one locked out was them.
 
     Callers show one message for every refusal, so nobody learns whether an email has an
     account, whether it is locked, or whether it was only the password that was wrong.
@@ -87,17 +200,24 @@ def authenticate(email: str, password: str, now: datetime) -> User | None:
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if user.locked_until is not None and now < user.locked_until:
+    throttle = find_throttle(user, client_address)
+    if throttle is not None and throttle.locked_until is not None and now < throttle.locked_until:
         return None
     if not user.active or not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        delay = lock_delay(user.failed_logins)
-        user.locked_until = now + delay if delay else None
+        throttle = _record_failure(user, client_address, now)
+        if throttle.failures == FREE_ATTEMPTS and user.active:
+            queue_unlock_link(user, language, client_key(client_address))
         return None
-    user.failed_logins = 0
-    user.locked_until = None
+    if throttle is not None:
+        db.session.delete(throttle)
     user.last_login_at = now
     return user
+
+
+def unlock(user: User) -> None:
+    """Lift every sign-in wait on the account, and spend the unlock link that asked for it."""
+    db.session.execute(db.delete(SignInThrottle).where(SignInThrottle.user_id == user.id))
+    revoke_tokens(user)
 
 
 def load_user(session_id: str) -> User | None:

@@ -15,15 +15,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash
 
 from app.accounts import services
 from app.accounts.forms import ChangePasswordForm, LoginForm, NewAccountForm
 from app.accounts.labels import error_message
 from app.accounts.models import Role, User
+from app.database_faults import is_database_fault
 from app.db_types import utcnow
+from app.errors import RETRY_AFTER_SECONDS
 from app.extensions import db, limiter
 from app.forms import ActionForm
+from app.i18n import current_language
+from app.tokens import Purpose, find_by_token
 from app.urls import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/organizer")
@@ -40,6 +45,22 @@ def admin_required(view):
     return wrapped
 
 
+# When the browser signed in (seconds since the epoch): the session ends PERMANENT_SESSION_LIFETIME
+# later however active it is. The session cookie's own expiry moves with every request.
+SIGNED_IN_AT = "signed_in_at"
+
+
+@bp.before_app_request
+def end_sessions_past_their_lifetime():
+    """Sign out a session older than PERMANENT_SESSION_LIFETIME before anything uses it."""
+    if "_user_id" not in session:  # Flask-Login's key: only signed-in sessions are checked
+        return
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    if services.session_expired(session.get(SIGNED_IN_AT), utcnow(), lifetime):
+        logout_user()
+        session.pop(SIGNED_IN_AT, None)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_SIGN_IN"], methods=["POST"])
 def login():
@@ -47,10 +68,25 @@ def login():
         return redirect(url_for("organizer.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, utcnow())
-        db.session.commit()  # failures are counted even though sign-in is refused
+        now = utcnow()
+        try:
+            user = services.authenticate(
+                form.email.data, form.password.data, now, request.remote_addr, current_language()
+            )
+            db.session.commit()  # failures are counted even though sign-in is refused
+        except OperationalError as error:
+            db.session.rollback()
+            if not is_database_fault(error):
+                raise
+            current_app.logger.error("sign-in not possible, database fault: %s", error.orig)
+            form.form_errors.append(
+                _("We can't sign you in right now. Please try again in a few minutes.")
+            )
+            page = render_template("accounts/login.html", form=form)
+            return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
         if user is not None:
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+            session.permanent = True  # the cookie outlives the browser, not the lifetime
+            session[SIGNED_IN_AT] = now.timestamp()
             login_user(user)
             return redirect(safe_next(request.args.get("next"), url_for("organizer.dashboard")))
         form.form_errors.append(
@@ -69,9 +105,30 @@ def login():
 def logout():
     if not ActionForm().validate_on_submit():
         abort(400)
+    # A new nonce ends this session on the server too: a copy of the cookie (stolen, or left
+    # in another browser) no longer signs anyone in.
+    services.rotate_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
+    session.pop(SIGNED_IN_AT, None)
     flash(_("You're signed out."), "ok")
     return redirect(url_for("events.index"))
+
+
+@bp.route("/unlock/<token>", methods=["GET", "POST"])
+def unlock(token: str):
+    """The emailed link that lifts sign-in waits. Opening it changes nothing (mail scanners
+    open links); the button on the page does, once."""
+    user = find_by_token(token, Purpose.ACCOUNT_UNLOCK)
+    if user is None:
+        return render_template("accounts/unlock.html", form=None), 404
+    form = ActionForm()
+    if form.validate_on_submit():
+        services.unlock(user)
+        db.session.commit()
+        flash(_("Sign-in is unlocked. You can sign in now."), "ok")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/unlock.html", form=form), 422 if form.is_submitted() else 200
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -86,7 +143,11 @@ def change_password():
         form.current_password.errors.append(_("That is not your current password."))
         return render_template("accounts/password.html", form=form), 422
     user = current_user._get_current_object()
-    services.set_password(user, form.new_password.data)
+    try:
+        services.set_password(user, form.new_password.data)
+    except services.AccountError as error:
+        form.new_password.errors.append(error_message(error))
+        return render_template("accounts/password.html", form=form), 422
     db.session.commit()
     login_user(user)  # the session id changed with the password: keep this browser signed in
     flash(_("Your password has been changed. Other browsers were signed out."), "ok")
@@ -105,7 +166,7 @@ def accounts():
             )
         except services.AccountError as error:
             form.form_errors.append(error_message(error))
-            status = 409
+            status = 422 if isinstance(error, services.WeakPassword) else 409
         else:
             db.session.commit()
             flash(_("Account created for %(email)s.", email=user.email), "ok")

@@ -1,14 +1,15 @@
-"""Reading the audit log of an event (organizers only)."""
+"""Reading the audit log of an event (the organizers who manage it only)."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app.audit.models import AuditEntry
-from app.events.models import Event
+from app.events import access
 from app.extensions import db
 from app.i18n import current_language
 from app.pagination import requested_page
@@ -50,7 +51,9 @@ def local_time(value, zone: str) -> str:
 
 @bp.get("/events/<slug>/log")
 def event_log(slug: str):
-    event = db.one_or_404(db.select(Event).where(Event.slug == slug))
+    event = access.event_for(current_user._get_current_object(), slug)
+    if event is None:
+        abort(404)  # missing, or not one the organizer manages (app/events/access.py)
     entries = db.paginate(
         db.select(AuditEntry)
         .where(AuditEntry.event_id == event.id)

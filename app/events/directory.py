@@ -63,6 +63,16 @@ def resolve_venue(venue_id: int | None, new_venue: NewVenue | None) -> Venue | N
     return venue
 
 
+def find_organization(name: str) -> Organization | None:
+    """The organization called `name`, by its name or short name, ignoring case."""
+    return db.session.scalar(
+        db.select(Organization)
+        .where(_same_text(Organization.name, name) | _same_text(Organization.short_name, name))
+        .order_by(Organization.id)
+        .limit(1)
+    )
+
+
 def find_or_create_organization(name: str) -> Organization:
     """The organization called `name` (ignoring case), created if there is none yet."""
     organization = db.session.scalar(

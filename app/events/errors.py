@@ -46,3 +46,11 @@ class OrganizationInBothRoles(EventError):
 
 class UnknownChoice(EventError):
     """A venue or organization id that does not exist (deleted, or a tampered form)."""
+
+
+class OwnerRefused(EventError):
+    """The account can't own events: a host account, or one that is deactivated."""
+
+
+class LastOwner(EventError):
+    """Removing this owner would leave the event to admins alone."""

@@ -294,3 +294,17 @@ class CancelEventForm(BaseForm):
         filters=[none_if_blank],
         validators=[Optional(), Length(max=2000), no_control_characters],
     )
+
+
+class AddOwnerForm(BaseForm):
+    """Another organizer who will manage the event, chosen among the active accounts."""
+
+    user_id = SelectField(
+        _l("Add an owner"), coerce=int, validators=[InputRequired(_l("Please choose someone."))]
+    )
+
+    def offer(self, accounts) -> None:
+        self.user_id.choices = [
+            (user.id, f"{user.name} <{user.email}>" if user.name else user.email)
+            for user in accounts
+        ]

@@ -49,4 +49,8 @@ def error_message(error: errors.EventError) -> str:
         return str(_STATUS_REFUSALS[error.action])
     if isinstance(error, errors.UnknownChoice):
         return _("That venue or organization no longer exists. Please choose again.")
+    if isinstance(error, errors.OwnerRefused):
+        return _("Only active organizer and admin accounts can own events.")
+    if isinstance(error, errors.LastOwner):
+        return _("An event keeps at least one owner. Add another owner first.")
     raise error

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     and_,
@@ -26,6 +28,7 @@ from app.db_types import UTCDateTime, db_enum, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:
+    from app.accounts.models import User
     from app.rsvps.models import Rsvp
 
 
@@ -108,6 +111,16 @@ class EventOrganization(db.Model):
     organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
 
 
+# Who manages an event besides the admins (app/events/access.py): its creator, and whoever an
+# owner adds.
+event_owners = Table(
+    "event_owners",
+    db.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Event(db.Model):
     __tablename__ = "events"
     __table_args__ = (
@@ -162,6 +175,7 @@ class Event(db.Model):
         order_by="ItineraryStop.position", cascade="all, delete-orphan", back_populates="event"
     )
     rsvps: Mapped[list[Rsvp]] = relationship(back_populates="event", lazy="raise_on_sql")
+    owners: Mapped[list[User]] = relationship(secondary=event_owners, order_by="User.email")
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"

@@ -151,11 +151,18 @@ def _apply(event: Event, details: EventDetails) -> None:
     _link_organizations(event, hosts, partners)
 
 
+def _own(event: Event, actor: User | None) -> None:
+    """Whoever creates an event (or a copy) owns it and can manage it from then on."""
+    if actor is not None and not actor.is_host and actor not in event.owners:
+        event.owners.append(actor)
+
+
 def create_event(details: EventDetails, *, actor: User | None = None) -> Event:
     """A new draft event; nobody sees it until it is published."""
     event = Event(status=EventStatus.DRAFT, organizations=[], stops=[])
     _apply(event, details)
     set_slug(event, details.slug, details.title_en)
+    _own(event, actor)
     db.session.add(event)
     db.session.flush()
     audit.log_created(actor, event)
@@ -278,7 +285,8 @@ def _marked_copy(title: str | None, mark: str) -> str | None:
 
 
 def duplicate_event(event: Event, *, actor: User | None = None) -> Event:
-    """A draft copy with every field, host, partner and stop; the organizer then sets dates.
+    """A draft copy with every field, host, partner, stop and owner (and whoever copied it
+    among the owners); the organizer then sets dates.
 
     Board meetings are usually last month's meeting again. The copy is a new calendar entry:
     its own UID and slug, sequence 0, no RSVPs, no reminder sent.
@@ -299,6 +307,8 @@ def duplicate_event(event: Event, *, actor: User | None = None) -> Event:
         stop_copy = ItineraryStop()
         _copy_columns(stop, stop_copy, {"id", "event_id"})
         copy.stops.append(stop_copy)
+    copy.owners = list(event.owners)
+    _own(copy, actor)
     db.session.add(copy)
     db.session.flush()
     audit.log_created(actor, copy, *copy.stops)

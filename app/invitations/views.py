@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db_types import utcnow
+from app.events import access
 from app.events import queries as event_queries
 from app.extensions import db
 from app.forms import ActionForm
@@ -27,7 +28,8 @@ public_bp = Blueprint("invitation_link", __name__)
 
 
 def _event_or_404(slug: str):
-    event = event_queries.find_event_by_slug(slug)
+    """An event the signed-in organizer manages; any other is a 404 (app/events/access.py)."""
+    event = access.event_for(current_user._get_current_object(), slug)
     if event is None:
         abort(404)
     return event

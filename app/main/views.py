@@ -4,6 +4,7 @@ template filters for text people typed."""
 from flask import Blueprint, abort, current_app, jsonify, redirect, request, send_from_directory
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.database_faults import database_accepts_writes
 from app.db_types import utcnow
 from app.extensions import db
 from app.i18n import LANGUAGE_COOKIE
@@ -44,7 +45,9 @@ def favicon():
 
 @bp.get("/healthz")
 def healthz():
-    """For load balancers and monitoring: 200 when the database answers, else 503.
+    """For load balancers and monitoring: 200 when the database answers and takes writes, else
+    503 (`database_writes` says "failing" when it reads but cannot write: disk full,
+    read-only).
 
     The status is "degraded" (still 200: the site serves pages) when mail is stuck: the oldest
     pending message is too old, or no mail worker has reported a heartbeat recently. `problems`
@@ -60,16 +63,22 @@ def healthz():
         db.session.rollback()
         current_app.logger.error("health check: database unavailable: %s", error)
         return jsonify(status="error", database="unavailable"), 503
+    db.session.rollback()  # end the read before the probe writes on a connection of its own
+    writes_ok = database_accepts_writes(db.engine)
+    if not writes_ok:
+        current_app.logger.error("health check: the database refuses writes")
     problems = mail_problems(
         outbox,
         heartbeat,
         max_pending_age=config["HEALTH_MAX_PENDING_AGE_SECONDS"],
         max_heartbeat_age=config["HEALTH_MAX_HEARTBEAT_AGE_SECONDS"],
     )
-    return jsonify(
-        status="degraded" if problems else "ok",
+    body = jsonify(
+        status=("degraded" if problems else "ok") if writes_ok else "error",
         database="ok",
+        database_writes="ok" if writes_ok else "failing",
         outbox=outbox.as_dict(),
         mail_worker={"last_heartbeat_seconds": heartbeat},
         problems=problems,
     )
+    return body, 200 if writes_ok else 503

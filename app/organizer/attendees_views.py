@@ -18,15 +18,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.db_types import utcnow
+from app.events import access
 from app.events.models import Event
 from app.extensions import db
 from app.organizer import exports
 from app.organizer.attendee_forms import AttendeeAnswerForm, AttendeeFilterForm, filter_args
 from app.organizer.door_list import door_list_rows
+from app.organizer.editing import event_or_404
 from app.organizer.formatting import local_formatter
 from app.organizer.queries import rsvp_counts
 from app.pagination import requested_page
@@ -42,20 +43,26 @@ bp = Blueprint("attendees", __name__)
 PAGE_SIZE = 100
 
 
-def _event(slug: str) -> Event:
-    """The event with everything its templates read: streamed responses outlive the request's
-    database session, so nothing may be left to load lazily."""
-    return db.one_or_404(
-        db.select(Event).where(Event.slug == slug).options(selectinload(Event.venue))
-    )
+def _listed_event(slug: str) -> Event:
+    """An event whose attendee list the signed-in account may read: an organizer who manages
+    it, or a host account of one of its hosts (only ever the host list). Loaded with all that
+    templates read: streamed responses outlive the request's database session."""
+    return event_or_404(slug, allowed=access.can_view_host_list)
 
 
-def _filters() -> AttendeeFilters:
-    """The list's filters, for the audience the export is marked for (`?audience=host`)."""
-    for_host = request.args.get("audience") == ListViewer.HOST
-    return AttendeeFilterForm(request.args).filters(
-        ListViewer.HOST if for_host else ListViewer.ORGANIZERS
-    )
+def _audience(event: Event) -> ListViewer:
+    """Whom the list is for: what the export is marked for (`?audience=host`), and always the
+    host for an account that may see only the host list."""
+    if access.sees_host_list_only(current_user._get_current_object(), event):
+        return ListViewer.HOST
+    if request.args.get("audience") == ListViewer.HOST:
+        return ListViewer.HOST
+    return ListViewer.ORGANIZERS
+
+
+def _filters(event: Event) -> AttendeeFilters:
+    """The list's filters, for the audience it is for."""
+    return AttendeeFilterForm(request.args).filters(_audience(event))
 
 
 def _download_name(event: Event, filters: AttendeeFilters, extension: str) -> str:
@@ -65,15 +72,26 @@ def _download_name(event: Event, filters: AttendeeFilters, extension: str) -> st
 
 @bp.get("/events/<slug>/attendees")
 def attendee_list(slug: str):
-    event = _event(slug)
+    event = _listed_event(slug)
     form = AttendeeFilterForm(request.args)
-    filters = form.filters()
+    host_only = access.sees_host_list_only(current_user._get_current_object(), event)
+    filters = form.filters(ListViewer.HOST if host_only else ListViewer.ORGANIZERS)
     page = db.paginate(
         attendees_query(event, filters),
         page=requested_page(),
         per_page=PAGE_SIZE,
         error_out=False,
     )
+    if host_only:
+        return render_template(
+            "organizer/attendees/host_list.html",
+            event=event,
+            form=form,
+            page=page,
+            args=filter_args(filters),
+            status_labels=STATUS_LABELS,
+            local_datetime=local_formatter(event),
+        )
     return render_template(
         "organizer/attendees/list.html",
         event=event,
@@ -91,7 +109,7 @@ def attendee_list(slug: str):
 @bp.route("/events/<slug>/attendees/<int:rsvp_id>", methods=["GET", "POST"])
 def attendee(slug: str, rsvp_id: int):
     """One attendee's RSVP, which an organizer can change for them, even after RSVPs close."""
-    event = _event(slug)
+    event = event_or_404(slug)
     rsvp = db.one_or_404(db.select(Rsvp).where(Rsvp.id == rsvp_id, Rsvp.event_id == event.id))
     has_email = not is_placeholder_email(rsvp.email)
     form = AttendeeAnswerForm.for_rsvp(rsvp, notify=has_email)
@@ -145,8 +163,8 @@ def _log_export(event: Event, filters: AttendeeFilters, export_format: str) -> N
 
 @bp.get("/events/<slug>/attendees.csv")
 def attendees_csv(slug: str):
-    event = _event(slug)
-    filters = _filters()
+    event = _listed_event(slug)
+    filters = _filters(event)
     _log_export(event, filters, "CSV")
     chunks = stream_with_context(exports.csv_chunks(event, filters))
     return Response(
@@ -163,8 +181,8 @@ def attendees_csv(slug: str):
 
 @bp.get("/events/<slug>/attendees.xlsx")
 def attendees_xlsx(slug: str):
-    event = _event(slug)
-    filters = _filters()
+    event = _listed_event(slug)
+    filters = _filters(event)
     _log_export(event, filters, "Excel")
     response = send_file(
         exports.xlsx_file(event, filters),
@@ -178,8 +196,8 @@ def attendees_xlsx(slug: str):
 
 @bp.get("/events/<slug>/door-list")
 def door_list(slug: str):
-    event = _event(slug)
-    filters = _filters()
+    event = _listed_event(slug)
+    filters = _filters(event)
     _log_export(event, filters, "door list")
     rows = door_list_rows(event, filters)
     page = stream_template(  # streamed: a long list is sent as it renders

@@ -12,10 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db_types import utcnow
+from app.events import access
 from app.events.models import Event
 from app.extensions import db
 from app.i18n import current_language
 from app.organizer.attendee_forms import WalkInForm
+from app.organizer.editing import event_or_404
 from app.organizer.formatting import local_formatter
 from app.organizer.queries import rsvp_counts
 from app.rsvps import checkin
@@ -24,10 +26,6 @@ from app.rsvps.models import Rsvp
 from app.tokens import Purpose, find_by_token
 
 bp = Blueprint("checkin", __name__)
-
-
-def _event(slug: str) -> Event:
-    return db.one_or_404(db.select(Event).where(Event.slug == slug))
 
 
 def _rsvp(event: Event, rsvp_id: int) -> Rsvp:
@@ -68,7 +66,7 @@ def _render_door(event: Event, search: str, walk_in_form: WalkInForm, status: in
 
 @bp.get("/events/<slug>/checkin")
 def door(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     search = request.args.get("q", "").strip()  # too long: SearchTooLong, a 400
     walk_in_form = WalkInForm(q=search, language=current_language(), formdata=None)
     return _render_door(event, search, walk_in_form)
@@ -76,7 +74,7 @@ def door(slug: str):
 
 @bp.post("/events/<slug>/checkin/<int:rsvp_id>")
 def check_in(slug: str, rsvp_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     rsvp = _rsvp(event, rsvp_id)
     if checkin.check_in(rsvp, utcnow(), actor=current_user._get_current_object()):
         flash(_("%(name)s is checked in.", name=rsvp.name), "success")
@@ -88,7 +86,7 @@ def check_in(slug: str, rsvp_id: int):
 
 @bp.post("/events/<slug>/checkin/<int:rsvp_id>/undo")
 def undo(slug: str, rsvp_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     rsvp = _rsvp(event, rsvp_id)
     if checkin.undo_check_in(rsvp, actor=current_user._get_current_object()):
         flash(_("Check-in undone for %(name)s.", name=rsvp.name), "success")
@@ -98,7 +96,7 @@ def undo(slug: str, rsvp_id: int):
 
 @bp.post("/events/<slug>/checkin/walk-in")
 def walk_in(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     form = WalkInForm()
     if not form.validate_on_submit():
         return _render_door(event, form.q.data or "", form, status=422)
@@ -133,13 +131,19 @@ def _already_checked_in(event: Event, rsvp: Rsvp) -> str:
     return _("%(name)s was already checked in at %(time)s.", name=rsvp.name, time=when)
 
 
+def _rsvp_by_token(token: str) -> Rsvp:
+    """The RSVP of a QR code, for an organizer who manages its event; else a 404."""
+    rsvp = find_by_token(token, Purpose.CHECKIN)
+    if rsvp is None or not access.can_manage(current_user._get_current_object(), rsvp.event):
+        abort(404)
+    return rsvp
+
+
 @bp.get("/checkin/<token>")
 def by_token(token: str):
     """Where the QR code in a confirmation email leads. Opening it shows the attendee and a
     button: a GET never checks anyone in, since link previews and scanners fetch URLs too."""
-    rsvp = find_by_token(token, Purpose.CHECKIN)
-    if rsvp is None:
-        abort(404)
+    rsvp = _rsvp_by_token(token)
     event = rsvp.event
     return render_template(
         "organizer/checkin/ticket.html",
@@ -153,9 +157,7 @@ def by_token(token: str):
 
 @bp.post("/checkin/<token>")
 def check_in_by_token(token: str):
-    rsvp = find_by_token(token, Purpose.CHECKIN)
-    if rsvp is None:
-        abort(404)
+    rsvp = _rsvp_by_token(token)
     if checkin.check_in(rsvp, utcnow(), actor=current_user._get_current_object()):
         flash(_("%(name)s is checked in.", name=rsvp.name), "success")
     db.session.commit()

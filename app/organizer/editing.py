@@ -3,23 +3,28 @@ service call with its refusal shown on the form, and saying what a change did.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.events import errors
+from app.accounts.models import User
+from app.events import access, errors
 from app.events.changes import EventChanges
 from app.events.labels import error_message
 from app.events.models import Event, ItineraryStop
-from app.events.queries import find_event_by_slug
 from app.forms import ActionForm
 from app.timezones import is_ambiguous
 from app.transactions import commit_with_retry
 
 
-def event_or_404(slug: str) -> Event:
-    event = find_event_by_slug(slug)
+def event_or_404(slug: str, allowed: Callable[[User, Event], bool] = access.can_manage) -> Event:
+    """The event, for a signed-in account that may open it (by default: manages it). Anyone
+    else gets the same 404 as for a missing event (app/events/access.py)."""
+    event = access.event_for(current_user._get_current_object(), slug, allowed)
     if event is None:
         abort(404)
     return event

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from app.accounts.models import User
 from app.db_types import utcnow
-from app.events import errors, lookups, notifications, services, slugs
+from app.events import access, errors, lookups, notifications, services, slugs
 from app.events.changes import EventChanges
-from app.events.forms import CancelEventForm, EventForm, MessageForm
+from app.events.forms import AddOwnerForm, CancelEventForm, EventForm, MessageForm
 from app.events.labels import error_message
 from app.events.models import Event, EventKind, EventStatus
 from app.extensions import db
@@ -87,7 +88,60 @@ def show(slug: str):
         can_cancel=status is not EventStatus.CANCELLED,
         has_itinerary=event.kind is EventKind.VISIT or bool(event.stops),
         can_edit_itinerary=event.itinerary_editable,
+        owner_form=_owner_form(event),
+        can_remove_owners=len(event.owners) > 1,
     )
+
+
+# Owners: who manages the event besides the admins (app/events/access.py).
+
+
+def _owner_form(event: Event) -> AddOwnerForm:
+    form = AddOwnerForm()
+    form.offer(access.possible_owners(event))
+    return form
+
+
+def _to_owners(event: Event):
+    return redirect(url_for(".show", slug=event.slug, _anchor="owners"))
+
+
+@bp.post("/events/<slug>/owners")
+def add_owner(slug: str):
+    event = event_or_404(slug)
+    form = _owner_form(event)
+    if not form.validate_on_submit():
+        flash(_("Please choose someone to add as an owner."), "error")
+        return _to_owners(event)
+    user = db.session.get(User, form.user_id.data)
+    try:
+        access.add_owner(event, user, actor=current_user._get_current_object())
+        db.session.commit()
+    except errors.EventError as error:
+        db.session.rollback()
+        flash(error_message(error), "error")
+        return _to_owners(event)
+    flash(_("%(who)s can now manage this event.", who=user.name or user.email), "ok")
+    return _to_owners(event)
+
+
+@bp.post("/events/<slug>/owners/<int:user_id>/remove")
+def remove_owner(slug: str, user_id: int):
+    event = event_or_404(slug)
+    check_csrf()
+    user = db.get_or_404(User, user_id)
+    try:
+        removed = access.remove_owner(event, user, actor=current_user._get_current_object())
+        db.session.commit()
+    except errors.EventError as error:
+        db.session.rollback()
+        flash(error_message(error), "error")
+        return _to_owners(event)
+    if removed:
+        flash(_("%(who)s no longer manages this event.", who=user.name or user.email), "ok")
+    if not access.can_manage(current_user._get_current_object(), event):
+        return redirect(url_for("organizer.dashboard"))  # they took themselves off
+    return _to_owners(event)
 
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])

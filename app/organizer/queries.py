@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.events.models import Event
 from app.extensions import db
@@ -52,23 +53,26 @@ def rsvp_counts(event_ids: list[int]) -> dict[int, RsvpCounts]:
     return counts
 
 
-def upcoming_for_organizers(now: datetime) -> list[Event]:
-    """Every event not yet over, drafts and invite-only included, soonest first."""
+def upcoming_for_organizers(now: datetime, visible: ColumnElement[bool]) -> list[Event]:
+    """Every event not yet over among the `visible` ones (app/events/access.py
+    `visible_events`), drafts and invite-only included, soonest first."""
     return list(
         db.session.scalars(
             db.select(Event)
-            .where(Event.ends_at > now)
+            .where(Event.ends_at > now, visible)
             .order_by(Event.starts_at, Event.id)
             .options(selectinload(Event.venue))
         )
     )
 
 
-def recent_past_for_organizers(now: datetime, limit: int = 10) -> list[Event]:
+def recent_past_for_organizers(
+    now: datetime, visible: ColumnElement[bool], limit: int = 10
+) -> list[Event]:
     return list(
         db.session.scalars(
             db.select(Event)
-            .where(Event.ends_at <= now)
+            .where(Event.ends_at <= now, visible)
             .order_by(Event.starts_at.desc())
             .limit(limit)
             .options(selectinload(Event.venue))

@@ -13,8 +13,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 
+from app.database_faults import CANNOT_SAVE_NOW, is_database_fault
 from app.db_types import utcnow
+from app.errors import RETRY_AFTER_SECONDS
 from app.events import queries as event_queries
 from app.events.models import EventStatus
 from app.extensions import db, limiter
@@ -104,6 +107,13 @@ def submit(slug: str):
         # Offer the waitlist to a party that does not fit (the button shows with the error).
         form.offer_waitlist = isinstance(error, errors.PartyTooLarge)
         return _render_panel(event, form, invitation, 409)
+    except OperationalError as error:  # rolled back already (commit_with_retry)
+        if not is_database_fault(error):
+            raise
+        current_app.logger.error("RSVP not saved, database fault: %s", error.orig)
+        form.form_errors.append(str(CANNOT_SAVE_NOW))
+        page, status = _render_panel(event, form, invitation, 503)
+        return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     # Whether this recorded an answer or only emailed the address's owner, the page is the
     # same: it must not tell a stranger that an address has answered, nor how.
     return _remember_email_sent(event, answer.email, ANSWER)

@@ -68,10 +68,12 @@ def live(tmp_path) -> LiveServer:
     app = create_app(Config)
     with app.app_context():
         db.create_all()
-        seed_demo(date.today())
+        events = seed_demo(date.today())
         from app.accounts.services import create_user
 
-        create_user("organizer@example.org", PASSWORD, name="Olga Organizer")
+        organizer = create_user("organizer@example.org", PASSWORD, name="Olga Organizer")
+        for event in events:  # the organizer manages the demo events (app/events/access.py)
+            event.owners.append(organizer)
         db.session.commit()
 
     server = make_server("127.0.0.1", port, app, threaded=True)
