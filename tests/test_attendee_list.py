@@ -143,6 +143,21 @@ def test_host_audience_keeps_only_consenting_attendees(app, make_event, answer_r
     assert names(event, audience=ListViewer.HOST) == ["Shares", "Waitlisted sharer"]
 
 
+def test_a_hosts_search_reads_names_and_organizations_never_addresses(
+    app, make_event, answer_rsvp
+):
+    """A host sees no addresses, so a search by address must not confirm whose one it is."""
+    event = make_event(capacity=5)
+    answer_rsvp(event, name="Diana Directora", email="diana@board.example", share_with_host=True)
+    host = ListViewer.HOST
+    assert names(event, audience=host, search="diana@board.example") == []
+    assert names(event, audience=host, search="board.example") == []
+    assert names(event, audience=host, search="DIANA directora") == ["Diana Directora"]
+    assert names(event, audience=host, search="itj") == ["Diana Directora"]  # organization
+    # Organizers, who see addresses, still find people by them.
+    assert names(event, search="diana@board.example") == ["Diana Directora"]
+
+
 def test_an_unknown_event_is_404(client, organizer):
     assert client.get("/organizer/events/nope/attendees").status_code == 404
     assert client.get("/organizer/events/nope/attendees.csv").status_code == 404

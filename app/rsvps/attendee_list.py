@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_
+from sqlalchemy import Select, and_, func, or_
 
 from app.events.models import Event
 from app.extensions import db
@@ -58,11 +58,25 @@ class AttendeeFilters:
         return self.audience is ListViewer.HOST
 
 
-def search_condition(search: str):
+def search_condition(search: str, *, with_email: bool = True):
     """Every word typed appears in the name, email or organization, whatever the letter case
-    or accents: "ana lopez itj" finds Ana López of ITJ, and so does "ANA LÓPEZ"."""
+    or accents: "ana lopez itj" finds Ana López of ITJ, and so does "ANA LÓPEZ".
+
+    Without the email (a host's view, which shows no addresses), only names and organizations
+    are searched, so typing an address cannot confirm who it belongs to.
+    """
+    if with_email:
+        return and_(
+            *(Rsvp.search_text.contains(word, autoescape=True) for word in fold(search).split())
+        )
     return and_(
-        *(Rsvp.search_text.contains(word, autoescape=True) for word in fold(search).split())
+        *(
+            or_(
+                func.lower(Rsvp.name).contains(word, autoescape=True),
+                func.lower(Rsvp.organization).contains(word, autoescape=True),
+            )
+            for word in search.lower().split()
+        )
     )
 
 
@@ -82,5 +96,5 @@ def attendees_query(event: Event, filters: AttendeeFilters) -> Select[tuple[Rsvp
     elif filters.checked_in is False:
         query = query.where(Rsvp.checked_in_at.is_(None))
     if filters.search.strip():
-        query = query.where(search_condition(filters.search))
+        query = query.where(search_condition(filters.search, with_email=not filters.for_host))
     return query.order_by(Rsvp.created_at, Rsvp.id)
