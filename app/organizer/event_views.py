@@ -29,6 +29,7 @@ from app.organizer.editing import (
 )
 from app.organizer.queries import rsvp_counts
 from app.timezones import SUGGESTED_ZONES
+from app.transactions import commit_with_retry
 
 bp = Blueprint("events", __name__)
 
@@ -171,16 +172,25 @@ def edit(slug: str):
     return to_event_page(event)
 
 
+def _status_change(event: Event, change) -> tuple[bool, object]:
+    """A publish or unpublish button: the service call committed, or its refusal flashed.
+    Returns whether it went through, and what the service returned."""
+    check_csrf()
+    try:
+        return True, commit_with_retry(change)
+    except errors.WrongStatus as error:
+        flash(error_message(error), "error")
+        return False, None
+
+
 @bp.post("/events/<slug>/publish")
 def publish(slug: str):
     event = event_or_404(slug)
-    check_csrf()
-    try:
-        promoted = services.publish_event(event, utcnow(), actor=current_user._get_current_object())
-        db.session.commit()
-    except errors.WrongStatus as error:
-        db.session.rollback()
-        flash(error_message(error), "error")
+    actor = current_user._get_current_object()
+    done, promoted = _status_change(
+        event, lambda: services.publish_event(event, utcnow(), actor=actor)
+    )
+    if not done:
         return to_event_page(event)
     if event.is_public:
         flash(_("Published: the event is on the calendar and open for RSVPs."), "ok")
@@ -193,15 +203,10 @@ def publish(slug: str):
 @bp.post("/events/<slug>/unpublish")
 def unpublish(slug: str):
     event = event_or_404(slug)
-    check_csrf()
-    try:
-        services.unpublish_event(event, actor=current_user._get_current_object())
-        db.session.commit()
-    except errors.WrongStatus as error:
-        db.session.rollback()
-        flash(error_message(error), "error")
-        return to_event_page(event)
-    flash(_("Back to draft: the event is hidden and closed to RSVPs. Answers are kept."), "ok")
+    actor = current_user._get_current_object()
+    done, _result = _status_change(event, lambda: services.unpublish_event(event, actor=actor))
+    if done:
+        flash(_("Back to draft: the event is hidden and closed to RSVPs. Answers are kept."), "ok")
     return to_event_page(event)
 
 
@@ -215,6 +220,13 @@ def duplicate(slug: str):
     return redirect(url_for(".edit", slug=copy.slug))
 
 
+def _render_with_counts(template: str, event: Event, form, status: int):
+    """A page about emailing the attendees (cancel, message), which says how many there are."""
+    return render_template(
+        template, event=event, form=form, counts=rsvp_counts([event.id])[event.id]
+    ), status
+
+
 @bp.route("/events/<slug>/cancel", methods=["GET", "POST"])
 def cancel(slug: str):
     """A confirmation page first: cancelling emails everyone and cannot be undone."""
@@ -225,12 +237,7 @@ def cancel(slug: str):
     form = CancelEventForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template(
-            "organizer/events/cancel.html",
-            event=event,
-            form=form,
-            counts=rsvp_counts([event.id])[event.id],
-        ), status
+        return _render_with_counts("organizer/events/cancel.html", event, form, status)
     notified = save(
         form,
         lambda: services.cancel_event(
@@ -252,12 +259,7 @@ def message(slug: str):
     form = MessageForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template(
-            "organizer/events/message.html",
-            event=event,
-            form=form,
-            counts=rsvp_counts([event.id])[event.id],
-        ), status
+        return _render_with_counts("organizer/events/message.html", event, form, status)
     sent = notifications.queue_organizer_message(
         event,
         form.subject.data,
