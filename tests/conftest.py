@@ -58,6 +58,12 @@ class IsolatedClient(FlaskClient):
 # `make test` runs the suite twice: on SQLite, then on a throwaway PostgreSQL cluster.
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 
+# For test modules whose subject does not depend on the database (calendar text, catalogs, a
+# server started on its own SQLite file): `pytestmark = once` runs them in the SQLite pass only.
+once = pytest.mark.skipif(
+    bool(POSTGRES_URL), reason="independent of the database: runs in the SQLite pass"
+)
+
 
 @pytest.fixture(scope="session")
 def _postgres_schema():

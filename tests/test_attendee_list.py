@@ -143,9 +143,7 @@ def test_host_audience_keeps_only_consenting_attendees(app, make_event, answer_r
     assert names(event, audience=ListViewer.HOST) == ["Shares", "Waitlisted sharer"]
 
 
-def test_a_hosts_search_reads_names_and_organizations_never_addresses(
-    app, make_event, answer_rsvp
-):
+def test_a_hosts_search_reads_names_and_organizations_never_addresses(app, make_event, answer_rsvp):
     """A host sees no addresses, so a search by address must not confirm whose one it is."""
     event = make_event(capacity=5)
     answer_rsvp(event, name="Diana Directora", email="diana@board.example", share_with_host=True)

@@ -17,6 +17,9 @@ from app import create_app
 from app.catalogs import CatalogError
 from app.extensions import babel, db
 from config import TestingConfig
+from tests.conftest import once
+
+pytestmark = once
 
 REAL_PO = Path(__file__).resolve().parents[1] / "app/translations/es/LC_MESSAGES/messages.po"
 MARKER = "Próximos eventos (catálogo de prueba)"

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import free_port
+from tests.conftest import free_port, once
+
+pytestmark = once
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "a-production-secret-for-the-deployment-test"

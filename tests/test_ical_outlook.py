@@ -34,7 +34,10 @@ from app.rsvps.notifications import queue_promoted
 from app.timezones import SUGGESTED_ZONES
 from app.tokens import Purpose, make_token
 from app.vtimezone import vtimezone
+from tests.conftest import once
 from tests.event_forms import edit_data
+
+pytestmark = once
 
 # Zones with DST follow the US rules (Tijuana too, since 2010): from 02:00 on the 2nd Sunday of
 # March to 02:00 on the 1st Sunday of November. The others keep one offset all year.

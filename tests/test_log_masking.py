@@ -19,7 +19,9 @@ from werkzeug.serving import make_server
 
 from app.logmasking import TOKEN_MASK, mask_tokens
 from app.tokens import Purpose, make_token
-from tests.conftest import free_port
+from tests.conftest import free_port, once
+
+pytestmark = once
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "42.qQFpo3BRCM5oIoj6D7ao7HFV8qqAHfIvuQw-ISMehE8"

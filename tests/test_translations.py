@@ -6,6 +6,10 @@ from pathlib import Path
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
+from tests.conftest import once
+
+pytestmark = once
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "app" / "translations" / "es" / "LC_MESSAGES" / "messages.po"
 
