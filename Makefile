@@ -60,6 +60,14 @@ $(REDIS_SERVER):
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
 
+# Debian's Dovecot for the tests of `receive-mail --imap` (they start their own server on
+# 127.0.0.1). The package would also start a system IMAP server on every interface: stopped.
+DOVECOT := /usr/sbin/dovecot
+$(DOVECOT):
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd
+	-systemctl disable --now dovecot.service dovecot.socket 2>/dev/null
+
 # Lighthouse for tests/browser/test_lighthouse.py: Node.js from Debian when there is no npm,
 # then the pinned npm package under build/ (it drives the same Debian Chromium).
 LIGHTHOUSE := build/lighthouse/node_modules/.bin/lighthouse
@@ -76,13 +84,10 @@ lighthouse: $(STAMP) translations $(CHROMIUM) $(LIGHTHOUSE)
 	$(BIN)/pytest tests/browser/test_lighthouse.py
 
 ## test: lint, format check, then the whole suite on SQLite and on a throwaway PostgreSQL
-test: $(STAMP) translations $(CHROMIUM) $(LIGHTHOUSE) $(REDIS_SERVER)
+test: $(STAMP) translations $(CHROMIUM) $(LIGHTHOUSE) $(REDIS_SERVER) $(DOVECOT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest --cov --cov-report=
-	@url=$$(scripts/pg-cluster.sh start) && trap 'scripts/pg-cluster.sh stop' EXIT && \
-	  echo "PostgreSQL: $$url" && \
-	  TEST_DATABASE_URL=$$url $(BIN)/pytest --cov --cov-append --cov-report=term --cov-fail-under=85
+	scripts/test-suite.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -26,6 +26,8 @@ def _env_float(name: str, default: float) -> float:
 
 
 DEV_SECRET_KEY = "dev-only-not-secret"
+# Published with the code, so it protects nothing: tests only.
+TESTING_DATA_KEY = "k8h1QvGGkJ4aN5JrUQ5Mbh8SqH9dY2cTt3wXn0rPz6E="
 
 
 class Config:
@@ -52,8 +54,8 @@ class Config:
     )
     MAIL_SINK_DIR = os.environ.get("MAIL_SINK_DIR", str(INSTANCE_DIR / "mail"))
     MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
-    # At most this many messages are queued for one address (case-folded) per hour, whoever
-    # causes them; event change and cancellation notices always go (app/mail/outbox.py).
+    # At most this many messages are delivered to one address (case-folded) per hour; more wait
+    # in the outbox (app/mail/limits.py). Event changes, cancellations and promotions go at once.
     MAIL_MAX_PER_RECIPIENT_PER_HOUR = _env_int("MAIL_MAX_PER_RECIPIENT_PER_HOUR", 20)
     # Every wait on the SMTP server (connect, each reply) gives up after this long.
     MAIL_TIMEOUT_SECONDS = _env_float("MAIL_TIMEOUT_SECONDS", 10)
@@ -67,6 +69,38 @@ class Config:
     # The coalition address that appears as ORGANIZER in calendar invitations.
     ORGANIZER_NAME = os.environ.get("ORGANIZER_NAME", "Smart Border Coalition")
     ORGANIZER_EMAIL = os.environ.get("ORGANIZER_EMAIL", "events@convoca.invalid")
+    # Its postal address (domicilio), which Mexico's privacy notice names (app/privacy).
+    ORGANIZER_ADDRESS = os.environ.get("ORGANIZER_ADDRESS", "")
+
+    # Answers from calendar apps (app/inbound). With a domain set, each invitation's ORGANIZER
+    # is a reply address for that one attendee, <INBOUND_REPLY_LOCAL_PART>+<token>@domain, and
+    # outgoing mail's envelope sender is a bounce address, <INBOUND_BOUNCE_LOCAL_PART>+<token>@
+    # domain. Unset: invitations name ORGANIZER_EMAIL with RSVP=FALSE, as before.
+    INBOUND_EMAIL_DOMAIN = (os.environ.get("INBOUND_EMAIL_DOMAIN") or "").strip().lower() or None
+    INBOUND_REPLY_LOCAL_PART = os.environ.get("INBOUND_REPLY_LOCAL_PART", "events")
+    INBOUND_BOUNCE_LOCAL_PART = os.environ.get("INBOUND_BOUNCE_LOCAL_PART", "bounces")
+    # `receive-mail`: the largest message taken, and how many an envelope sender (a bounce
+    # address, for bounces) may leave per hour before being told to come back later.
+    INBOUND_MAX_BYTES = _env_int("INBOUND_MAX_BYTES", 10 * 1024 * 1024)
+    INBOUND_MAX_PER_SENDER_PER_HOUR = _env_int("INBOUND_MAX_PER_SENDER_PER_HOUR", 60)
+    # STARTTLS for `receive-mail` as the MX itself (PEM files; both or neither).
+    INBOUND_TLS_CERT_FILE = os.environ.get("INBOUND_TLS_CERT_FILE") or None
+    INBOUND_TLS_KEY_FILE = os.environ.get("INBOUND_TLS_KEY_FILE") or None
+    # `receive-mail --imap`: the mailbox (imaps://host:993/INBOX) and where handled mail goes.
+    IMAP_URL = os.environ.get("IMAP_URL") or None
+    IMAP_USERNAME = os.environ.get("IMAP_USERNAME")
+    IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD")
+    IMAP_DONE_FOLDER = os.environ.get("IMAP_DONE_FOLDER", "Convoca/Done")
+    IMAP_UNKNOWN_FOLDER = os.environ.get("IMAP_UNKNOWN_FOLDER", "Convoca/Unknown")
+
+    # Security-list details are encrypted with these Fernet keys (comma-separated, newest first;
+    # app/privacy/encryption.py). Without any, security lists cannot be turned on.
+    DATA_ENCRYPTION_KEYS = os.environ.get("DATA_ENCRYPTION_KEYS", "")
+    GENERATE_DATA_KEY = False  # development: a key generated once into instance/
+    # ID details are deleted this many days after their event ends; the rest of an attendee's
+    # personal data is anonymized after RSVP_RETENTION_DAYS (flask purge-personal-data).
+    SECURITY_DATA_DAYS = _env_int("SECURITY_DATA_DAYS", 7)
+    RSVP_RETENTION_DAYS = _env_int("RSVP_RETENTION_DAYS", 730)
 
     LANGUAGES = ("en", "es")
     BABEL_DEFAULT_LOCALE = "en"
@@ -112,6 +146,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    GENERATE_DATA_KEY = True
     SEED_DEMO_ORGANIZER = True
 
 
@@ -125,6 +160,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False  # tests that check CSRF turn it back on
     RATELIMIT_ENABLED = False  # likewise for rate limits
     PAGE_CACHE_SECONDS = 0  # tests read their own writes at once; test_page_cache turns it on
+    DATA_ENCRYPTION_KEYS = TESTING_DATA_KEY
 
 
 class ProductionConfig(Config):
@@ -133,11 +169,15 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        """Refuse to start with the development secret or a short one."""
+        """Refuse to start with the development secret or a short one, or the tests' data key."""
         if cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 16:
             raise RuntimeError(
                 "SECRET_KEY must be set in the environment in production (16+ characters)"
             )
+        # Without any key production starts (security lists just can't be turned on, and
+        # /healthz says no_data_key if some exist); with the tests' published key it doesn't.
+        if TESTING_DATA_KEY in (k.strip() for k in cls.DATA_ENCRYPTION_KEYS.split(",")):
+            raise RuntimeError("DATA_ENCRYPTION_KEYS holds the tests' key: generate a real one")
 
 
 CONFIGS = {

@@ -12,7 +12,9 @@ from app.accounts.services import load_user
 from app.catalogs import ensure_compiled_catalogs
 from app.errors import ERROR_CODES
 from app.logmasking import register_log_masking
+from app.privacy import encryption as data_encryption
 from app.security import register_security
+from app.security_lists.rotation import warn_if_lists_without_key
 from config import Config, config_from_env
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -40,6 +42,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_security(app)
     register_log_masking(app)
     i18n.register_template_helpers(app)
+    warn_if_lists_without_key(app)
     return app
 
 
@@ -56,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     extensions.login_manager.init_app(app)
     extensions.login_manager.user_loader(load_user)
     extensions.login_manager.login_message = lazy_gettext("Please sign in to continue.")
+    data_encryption.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -65,6 +69,8 @@ def register_blueprints(app: Flask) -> None:
     from app.invitations.views import public_bp as invitation_link_bp
     from app.main.views import bp as main_bp
     from app.organizer.workspace import bp as organizer_bp
+    from app.privacy.views import admin_bp as privacy_admin_bp
+    from app.privacy.views import bp as privacy_bp
     from app.rsvps.views import bp as rsvps_bp
 
     app.register_blueprint(main_bp)
@@ -72,21 +78,29 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rsvps_bp)
     app.register_blueprint(invitation_link_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(privacy_bp)
     # Sign-in and account pages, partly public (the sign-in form itself).
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizer_bp)
+    app.register_blueprint(privacy_admin_bp)  # admins only, under /organizer/privacy-notice
 
 
 def register_commands(app: Flask) -> None:
     from app.accounts.commands import create_organizer_command
     from app.demo.commands import seed_demo_command
     from app.events.reminders import send_reminders_command
+    from app.inbound.commands import receive_mail_command
     from app.mail.commands import send_mail_command
+    from app.privacy.commands import purge_personal_data_command
+    from app.security_lists.rotation import rotate_data_keys_command
 
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(create_organizer_command)
+    app.cli.add_command(receive_mail_command)
+    app.cli.add_command(purge_personal_data_command)
+    app.cli.add_command(rotate_data_keys_command)
 
 
 def register_errorhandlers(app: Flask) -> None:

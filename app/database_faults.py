@@ -1,12 +1,17 @@
 """The database refusing writes (disk full, read-only, locked, gone): telling that apart from a
 bug, and checking for it. Pages then answer 503 and keep what the visitor typed."""
 
-import uuid
+import os
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, LargeBinary, MetaData, Table
+from sqlalchemy import LargeBinary
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
 
 # What a form says when it could not be saved; the page shows the form again, filled in.
 CANNOT_SAVE_NOW = _l(
@@ -23,8 +28,19 @@ _SQLITE_FAULTS = (
     "unable to open database file",
 )
 
-# Bigger than a page, so that the probe must allocate pages as a real write does.
+# Bigger than a page, so that the probe must allocate pages as a real write does; random, so
+# that PostgreSQL cannot compress it into a few bytes.
 _PROBE_BYTES = 16 * 1024
+
+
+class WriteProbe(db.Model):
+    """The row `database_accepts_writes` commits; each probe replaces the last one."""
+
+    __tablename__ = "write_probes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 def is_database_fault(error: BaseException) -> bool:
@@ -39,21 +55,19 @@ def is_database_fault(error: BaseException) -> bool:
 
 
 def database_accepts_writes(engine: Engine) -> bool:
-    """Write to the database and roll back: a table of its own, a row larger than a page.
+    """Replace the probe row, larger than a page, and commit: false if that fails.
 
-    Fails as a real write would on a read-only database, a full one (no page can be added) or
-    a lock held past the busy timeout. Nothing stays behind: the transaction is rolled back.
+    Only a commit shows every fault: under SQLite's WAL a transaction stays in memory until
+    its commit appends it to the -wal file, so a disk that cannot take that fails only then.
+    Also fails on a read-only database, a full one, or a lock held past the busy timeout.
     """
-    probe = Table(f"write_probe_{uuid.uuid4().hex[:12]}", MetaData(), Column("data", LargeBinary))
+    probes = WriteProbe.__table__
     try:
-        with engine.connect() as connection, connection.begin() as transaction:
-            if connection.dialect.name == "sqlite":
-                # pysqlite opens a transaction only before DML: without this, the CREATE TABLE
-                # would be committed on its own.
-                connection.exec_driver_sql("BEGIN")
-            probe.create(connection)
-            connection.execute(probe.insert().values(data=b"\0" * _PROBE_BYTES))
-            transaction.rollback()
+        with engine.begin() as connection:
+            connection.execute(probes.delete())  # nothing accumulates: one row stays
+            connection.execute(
+                probes.insert().values(data=os.urandom(_PROBE_BYTES), written_at=utcnow())
+            )
     except SQLAlchemyError:
         return False
     return True

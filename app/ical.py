@@ -21,6 +21,8 @@ from icalendar import Event as VEvent
 from app.events.labels import KIND_LABELS
 from app.events.models import Event, EventKind
 from app.i18n import format_when
+from app.inbound.addresses import reply_address
+from app.invitations.models import Invitation
 from app.rsvps.models import Rsvp
 from app.urls import absolute_url
 from app.vtimezone import vtimezone
@@ -39,10 +41,14 @@ class _Texts:
     cancelled_summary: str  # "Cancelled: %(title)s" in the calendar's language
 
 
+def _organizer(address: str) -> vCalAddress:
+    organizer = vCalAddress(f"mailto:{address}")
+    organizer.params["CN"] = vText(current_app.config["ORGANIZER_NAME"])
+    return organizer
+
+
 def _texts(language: str, stamp: datetime) -> _Texts:
-    config = current_app.config
-    organizer = vCalAddress(f"mailto:{config['ORGANIZER_EMAIL']}")
-    organizer.params["CN"] = vText(config["ORGANIZER_NAME"])
+    organizer = _organizer(current_app.config["ORGANIZER_EMAIL"])
     with force_locale(language):
         categories = {kind: str(label) for kind, label in KIND_LABELS.items()}
         # Some subscribed clients (Google among them) keep showing STATUS:CANCELLED events, so
@@ -190,24 +196,51 @@ def advance_attendee_sequence(rsvp: Rsvp, method: str) -> None:
         rsvp.ical_sequence_offset += 1
 
 
-def calendar_invite(
-    event: Event, rsvp: Rsvp, method: str, stamp: datetime, url: str | None = None
-) -> Calendar:
-    """An iTIP invitation (RFC 5546) for one attendee: REQUEST adds or updates, CANCEL removes.
+def _partstat(attendee: Rsvp | Invitation, method: str) -> str:
+    """The person's participation as we know it: a CANCEL takes their seat away, an invitation
+    waits for an answer, and a seat is accepted unless their calendar app said "maybe"."""
+    if method == "CANCEL":
+        return "DECLINED"
+    if isinstance(attendee, Invitation):
+        return "NEEDS-ACTION"
+    # Only attendees with a seat get a REQUEST (the waitlist has no calendar entry). Saying
+    # ACCEPTED over their TENTATIVE would flip their own calendar's answer on every update.
+    return "TENTATIVE" if attendee.calendar_partstat == "TENTATIVE" else "ACCEPTED"
 
-    Its SEQUENCE is the event's plus the attendee's offset (see advance_attendee_sequence): a
-    CANCEL of this person's seat, and a REQUEST after it, are newer though the event is not.
+
+def calendar_invite(
+    event: Event,
+    attendee: Rsvp | Invitation,
+    method: str,
+    stamp: datetime,
+    url: str | None = None,
+) -> Calendar:
+    """An iTIP invitation (RFC 5546) for one person: REQUEST adds or updates, CANCEL removes.
+
+    `attendee` is an RSVP, or an invitation not answered yet (a REQUEST asking for the answer).
+    Its SEQUENCE is the event's plus an RSVP's offset (see advance_attendee_sequence): a CANCEL
+    of this person's seat, and a REQUEST after it, are newer though the event is not.
+
+    With INBOUND_EMAIL_DOMAIN set, the ORGANIZER is the person's own reply address and a REQUEST
+    asks for an answer (RSVP=TRUE), so Accept in their calendar app reaches us (app/inbound).
+    A CANCEL names that same ORGANIZER: clients ignore one from another organizer.
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
-    vevent = event_component(event, rsvp.language, stamp, url)
-    vevent["sequence"] = vInt(event.sequence + rsvp.ical_sequence_offset)
-    attendee = vCalAddress(f"mailto:{rsvp.email}")
-    attendee.params["CN"] = vText(rsvp.name)
-    attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
-    attendee.params["PARTSTAT"] = vText("ACCEPTED" if method == "REQUEST" else "DECLINED")
-    attendee.params["RSVP"] = vText("FALSE")
-    vevent.add("attendee", attendee)
+    vevent = event_component(event, attendee.language, stamp, url)
+    offset = attendee.ical_sequence_offset if isinstance(attendee, Rsvp) else 0
+    vevent["sequence"] = vInt(event.sequence + offset)
+    answer_to = reply_address(attendee)
+    if answer_to is not None:
+        vevent["organizer"] = _organizer(answer_to)
+    person = vCalAddress(f"mailto:{attendee.email}")
+    if attendee.name:  # an invitation may have an address alone
+        person.params["CN"] = vText(attendee.name)
+    person.params["ROLE"] = vText("REQ-PARTICIPANT")
+    person.params["PARTSTAT"] = vText(_partstat(attendee, method))
+    asks_answer = answer_to is not None and method == "REQUEST"
+    person.params["RSVP"] = vText("TRUE" if asks_answer else "FALSE")
+    vevent.add("attendee", person)
     if method == "CANCEL":
         vevent["status"] = vText("CANCELLED")
     return _calendar(method, [vevent], None)

@@ -2,6 +2,7 @@
 
 from app.accounts.models import Role, SignInThrottle, User
 from app.audit.models import AuditEntry
+from app.database_faults import WriteProbe
 from app.events.models import (
     Event,
     EventKind,
@@ -12,9 +13,12 @@ from app.events.models import (
     Venue,
     Visibility,
 )
+from app.inbound.models import InboundMessage
 from app.invitations.models import Invitation
 from app.mail.models import DeliveryAttempt, OutboxMessage, RejectedAddress, WorkerHeartbeat
+from app.privacy.models import PrivacyNotice
 from app.rsvps.models import Rsvp, RsvpStatus
+from app.security_lists.models import SecurityDetails, SecurityList
 
 __all__ = [
     "AuditEntry",
@@ -23,17 +27,22 @@ __all__ = [
     "EventKind",
     "EventOrganization",
     "EventStatus",
+    "InboundMessage",
     "Invitation",
     "ItineraryStop",
     "Organization",
     "OutboxMessage",
+    "PrivacyNotice",
     "RejectedAddress",
     "Role",
     "Rsvp",
     "RsvpStatus",
+    "SecurityDetails",
+    "SecurityList",
     "SignInThrottle",
     "User",
     "Venue",
     "Visibility",
     "WorkerHeartbeat",
+    "WriteProbe",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import itertools
 import os
+import shutil
 import socket
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -83,6 +84,25 @@ def _postgres_schema():
     yield
 
 
+@pytest.fixture(scope="session")
+def _sqlite_schema(tmp_path_factory):
+    """On SQLite: build the schema once per run, into a file each test starts from a copy of
+    (a copy takes a millisecond; creating the tables, a fifth of a second)."""
+    if POSTGRES_URL:
+        yield None
+        return
+    path = tmp_path_factory.mktemp("schema") / "schema.sqlite3"
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+
+    app = create_app(Config)
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield path
+
+
 def _empty_postgres_tables() -> None:
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     db.session.execute(db.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -90,10 +110,14 @@ def _empty_postgres_tables() -> None:
 
 
 @pytest.fixture
-def app(tmp_path, _postgres_schema):
+def app(tmp_path, _postgres_schema, _sqlite_schema):
+    database = tmp_path / "test.sqlite3"
+    if _sqlite_schema is not None:
+        shutil.copyfile(_sqlite_schema, database)
+
     class Config(TestingConfig):
         # A file, not :memory:, so that threads in concurrency tests share the database.
-        SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        SQLALCHEMY_DATABASE_URI = POSTGRES_URL or f"sqlite:///{database}"
         SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 40, "max_overflow": 10} if POSTGRES_URL else {}
         MAIL_SINK_DIR = str(tmp_path / "mail")
 
@@ -102,12 +126,8 @@ def app(tmp_path, _postgres_schema):
     with app.app_context():
         if POSTGRES_URL:
             _empty_postgres_tables()
-        else:
-            db.create_all()
         yield app
         db.session.remove()
-        if not POSTGRES_URL:
-            db.drop_all()
         db.engine.dispose()
 
 
@@ -331,7 +351,8 @@ def admin(make_user, sign_in) -> User:
 
 
 class Mailbox(list):
-    """Messages received by the test SMTP server, parsed."""
+    """Messages received by the test SMTP server, parsed; each also has `envelope_from`, the
+    sender its SMTP envelope gave (MAIL FROM)."""
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self if address in m["To"]]
@@ -345,7 +366,9 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:
             return "451 Requested action aborted: try again later"
-        self.mailbox.append(message_from_bytes(envelope.content, policy=policy.default))
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        message.envelope_from = envelope.mail_from  # the SMTP MAIL FROM, not the From header
+        self.mailbox.append(message)
         return "250 Message accepted for delivery"
 
 

@@ -204,3 +204,55 @@ def test_dashboard_counts(client, organizer, make_event, answer_rsvp):
     row = page.split("Counting Meeting", 1)[1].split("</tr>", 1)[0]
     cells = [c.split("</td>")[0] for c in row.split('<td class="num">')[1:]]
     assert cells == ["1", "2", "1", "1", "0"]
+
+
+def test_admin_creates_a_host_partner_account_for_an_organization(client, admin, make_organization):
+    organization = make_organization("Cámara Nacional de Comercio", short_name="CANACO")
+    db.session.commit()
+    page = client.get("/organizer/accounts")
+    assert "Host partner (read-only)" in page.text
+    assert "Cámara Nacional de Comercio" in page.text
+
+    response = client.post(
+        "/organizer/accounts",
+        data={
+            "email": "enlace@canaco.example.org",
+            "password": "long enough pw",
+            "role": "host",
+            "organization": str(organization.id),
+        },
+    )
+
+    assert response.status_code == 302
+    host = services.find_user("enlace@canaco.example.org")
+    assert host.role is Role.HOST and host.organization_id == organization.id
+    assert "Host partner: CANACO" in client.get("/organizer/accounts").text
+
+
+def test_a_host_partner_account_needs_an_organization(client, admin):
+    response = client.post(
+        "/organizer/accounts",
+        data={"email": "enlace@example.org", "password": "long enough pw", "role": "host"},
+    )
+    assert response.status_code == 422
+    assert "A host account needs the organization it speaks for." in response.text
+    assert services.find_user("enlace@example.org") is None
+
+
+def test_only_a_host_partner_account_keeps_the_chosen_organization(
+    client, admin, make_organization
+):
+    organization = make_organization()
+    db.session.commit()
+    response = client.post(
+        "/organizer/accounts",
+        data={
+            "email": "org@example.org",
+            "password": "long enough pw",
+            "role": "organizer",
+            "organization": str(organization.id),
+        },
+    )
+    assert response.status_code == 302
+    created = services.find_user("org@example.org")
+    assert created.role is Role.ORGANIZER and created.organization is None

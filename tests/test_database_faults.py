@@ -3,11 +3,17 @@ full). Pages that read keep working; forms answer 503, say so plainly, and keep 
 typed; nothing is half-stored; /healthz reports the failing writes."""
 
 import html
+import resource
+import signal
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event as sa_event
 
 from app import create_app
+from app.accounts.models import SignInThrottle
+from app.database_faults import WriteProbe, database_accepts_writes
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.rsvps.models import Rsvp, RsvpStatus
@@ -109,12 +115,51 @@ def test_healthz_reports_writes_failing_with_503_while_reads_work(request, fault
     assert response.json["outbox"] == {"pending": 0, "failed": 0, "oldest_pending_seconds": None}
 
 
-def test_healthz_write_probe_leaves_nothing_behind(app, client):
+def test_healthz_write_probe_keeps_one_row_and_no_tables(app, client):
     tables_before = set(db.inspect(db.engine).get_table_names())
-    response = client.get("/healthz")
-    assert response.json["database_writes"] == "ok"
+    for _ in range(3):
+        assert client.get("/healthz").json["database_writes"] == "ok"
     db.session.remove()
     assert set(db.inspect(db.engine).get_table_names()) == tables_before
+    assert db.session.scalar(db.select(db.func.count()).select_from(WriteProbe)) == 1
+
+
+@contextmanager
+def files_cannot_grow():
+    """No file of this process may grow: writing past a file's end fails, as on a full disk
+    (with EFBIG, "disk I/O error" to SQLite, instead of ENOSPC). Nothing else may write a file
+    meanwhile, so keep the block to the database call."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    # Otherwise the kernel stops the process at the first write past the limit.
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_healthz_write_probe_catches_a_wal_database_that_cannot_commit(app):
+    """Under WAL a transaction stays in memory until its commit appends it to the -wal file:
+    a write that is rolled back never touches the disk, and passes on a full one."""
+    wal = Path(_database_path(app) + "-wal")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        # An empty -wal file: the next commit must grow it.
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert wal.stat().st_size == 0
+    probe = WriteProbe.__table__
+
+    with files_cannot_grow():
+        with db.engine.connect() as connection, connection.begin() as transaction:
+            connection.execute(probe.insert().values(data=b"\0" * (64 * 1024)))
+            transaction.rollback()  # what the probe used to do: no error
+        accepted = database_accepts_writes(db.engine)
+
+    assert not accepted
+    assert db.session.scalar(db.select(db.func.count()).select_from(WriteProbe)) == 0
+    assert database_accepts_writes(db.engine)  # and with room again, it says so
 
 
 def test_pages_that_only_read_still_work_on_a_read_only_database(read_only_app, make_event):
@@ -139,7 +184,7 @@ def test_sign_in_on_a_read_only_database_is_a_503_that_keeps_the_email(read_only
     assert f'value="{user.email}"' in text
     assert "not the password" not in text  # a password is never sent back
     db.session.expire_all()
-    assert user.failed_logins == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(SignInThrottle)) == 0
 
 
 def test_other_forms_get_the_503_page_when_the_database_cannot_write(

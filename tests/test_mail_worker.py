@@ -59,7 +59,9 @@ def attempts_of(message: OutboxMessage) -> list[DeliveryAttempt]:
     )
 
 
-def start_worker(app, smtp_port: int, *args: str, **env) -> subprocess.Popen:
+def start_worker(
+    app, smtp_port: int, *args: str, stdout=subprocess.DEVNULL, **env
+) -> subprocess.Popen:
     """`flask send-mail` in its own process, on the test's database and SMTP server."""
     environment = {
         **os.environ,
@@ -74,7 +76,7 @@ def start_worker(app, smtp_port: int, *args: str, **env) -> subprocess.Popen:
         [str(BIN / "flask"), "--app", "wsgi", "send-mail", *args],
         cwd=ROOT,
         env=environment,
-        stdout=subprocess.DEVNULL,
+        stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -263,6 +265,35 @@ def test_a_worker_killed_between_the_servers_acceptance_and_its_record_loses_not
         m.message_id_header for m in (first, second, third)
     )  # never one message under two Message-IDs
     assert received.count(first.message_id_header) == 2
+
+
+def test_sigterm_stops_the_worker_once_the_message_in_flight_is_recorded(
+    app, make_event, answer_rsvp, holding_smtp
+):
+    """What systemd does to stop the service: the worker is not killed between the server's
+    acceptance and its record of it, and hands the rest of its batch back."""
+    event = make_event(capacity=10)
+    for _ in range(3):
+        answer_rsvp(event)
+    holding_smtp.handler.hold_seconds = 1  # the server's 250 comes a second after the message
+    worker = start_worker(
+        app, holding_smtp.port, "--loop", "--interval", "0.05", stdout=subprocess.PIPE
+    )
+    try:
+        assert holding_smtp.handler.received.wait(timeout=30), "the worker sent nothing"
+        worker.send_signal(signal.SIGTERM)
+        output, errors = worker.communicate(timeout=5)
+    finally:
+        stop(worker)
+
+    assert worker.returncode == 0, errors
+    assert "mail worker: stopped on SIGTERM" in output
+    assert len(holding_smtp.mailbox) == 1
+    [sent] = [m for m in messages() if m.status is MessageStatus.SENT]
+    assert [a.succeeded for a in attempts_of(sent)] == [True]
+    rest = [m for m in messages() if m is not sent]
+    assert [(m.status, m.attempts) for m in rest] == [(MessageStatus.PENDING, 0)] * 2
+    assert all(m.next_attempt_at <= datetime.now(UTC) for m in rest)  # due at once
 
 
 # --- Permanent and temporary refusals ----------------------------------------------------

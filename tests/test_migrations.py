@@ -199,3 +199,36 @@ def test_search_text_is_filled_for_rsvps_made_before_it_existed(empty_db_app):
     with db.engine.connect() as connection:
         folded = connection.execute(text("SELECT search_text FROM rsvps")).scalar_one()
     assert folded == "angel nunez a@x.mx camara"
+
+
+def user_columns() -> set[str]:
+    return {column["name"] for column in inspect(db.engine).get_columns("users")}
+
+
+def test_the_unused_per_account_sign_in_columns_are_dropped_and_come_back_on_downgrade(
+    empty_db_app,
+):
+    """Sign-in failures are counted in sign_in_throttles since 0008; 0010 drops the old columns."""
+    flask_migrate.upgrade(revision="0009")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (email, name, password_hash, role, active, session_nonce, "
+                "token_nonce, failed_logins, created_at) VALUES ('ana@example.org', 'Ana', "
+                "'x', 'organizer', true, 'n', 't', 3, :now)"
+            ),
+            {"now": datetime(2026, 12, 1, tzinfo=UTC)},
+        )
+
+    flask_migrate.upgrade(revision="0010")
+    assert {"failed_logins", "locked_until"}.isdisjoint(user_columns())
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT email FROM users")).scalar_one() == "ana@example.org"
+
+    flask_migrate.downgrade(revision="0009")
+    assert {"failed_logins", "locked_until"} <= user_columns()
+    with db.engine.connect() as connection:
+        kept = connection.execute(text("SELECT failed_logins, locked_until FROM users")).one()
+    assert tuple(kept) == (0, None)  # every account unthrottled
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(text("UPDATE users SET failed_logins = -1"))

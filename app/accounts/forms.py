@@ -5,6 +5,8 @@ from wtforms.validators import DataRequired, Length
 
 from app.accounts.models import Role
 from app.accounts.services import MIN_PASSWORD_LENGTH
+from app.events.form_fields import optional_id
+from app.events.models import Organization
 from app.forms import BaseForm, email_address, single_line, strip_filter
 
 
@@ -52,11 +54,25 @@ class NewAccountForm(BaseForm):
         _l("Role"),
         choices=[
             SelectChoice(Role.ORGANIZER.value, _l("Organizer")),
+            SelectChoice(Role.HOST.value, _l("Host partner (read-only)")),
             SelectChoice(Role.ADMIN.value, _l("Admin (also manages accounts)")),
         ],
         default=Role.ORGANIZER.value,
     )
+    # Only a host partner account has one: whose events' host lists it reads.
+    organization = SelectField(_l("Organization"), coerce=optional_id)
     password = chosen_password(_l("Initial password"))
+
+    def offer(self, organizations: list[Organization]) -> None:
+        """Fill the organizations to choose from; call before validating or rendering."""
+        self.organization.choices = [SelectChoice("", _l("No organization"))] + [
+            SelectChoice(str(o.id), o.name) for o in organizations
+        ]
+
+    @property
+    def organization_id(self) -> int | None:
+        """The chosen organization, for a host partner account only (others ignore it)."""
+        return self.organization.data if self.role.data == Role.HOST.value else None
 
 
 class ChangePasswordForm(BaseForm):

@@ -7,6 +7,7 @@ from app.accounts.services import (
     EmailTaken,
     GuessablePassword,
     HostNeedsOrganization,
+    HostsSeeNoSecurityLists,
     WeakPassword,
 )
 
@@ -24,4 +25,6 @@ def error_message(error: AccountError) -> str:
         return _("Passwords need at least %(min)d characters.", min=error.min_length)
     if isinstance(error, HostNeedsOrganization):
         return _("A host account needs the organization it speaks for.")
+    if isinstance(error, HostsSeeNoSecurityLists):
+        return _("Host partner accounts can't see security lists.")
     raise error

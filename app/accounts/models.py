@@ -27,7 +27,6 @@ class Role(enum.StrEnum):
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
         CheckConstraint(
             "role <> 'host' OR organization_id IS NOT NULL", name="host_has_organization"
         ),
@@ -44,12 +43,13 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     # Signs the account's emailed links (app/tokens.py): a new one revokes every link sent.
     token_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The organization a host account speaks for; unused for organizers and admins.
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+
+    # Granted by an admin: may see and export security lists (ID details of attendees).
+    sees_security_lists: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     organization: Mapped[Organization | None] = relationship()
 

@@ -13,6 +13,7 @@ from zxcvbn import zxcvbn
 
 from app.accounts.models import Role, SignInThrottle, User
 from app.accounts.notifications import queue_unlock_link
+from app.audit import services as audit
 from app.extensions import db
 from app.tokens import revoke_tokens
 
@@ -23,6 +24,42 @@ MIN_PASSWORD_LENGTH = 10
 # zxcvbn's scale: 3 is "safely unguessable" (about 10^8 guesses or more) for an online attack.
 # "password12", "1234567890" and ten spaces score 0 or 1.
 MIN_PASSWORD_SCORE = 3
+# zxcvbn's word lists are English: "contraseña2024" or "tijuana2025" score as strong. What
+# people here build passwords from (Spanish for "password", greetings, the region's places, the
+# app and the coalition) is given to it as known words; the most common first.
+COMMON_LOCAL_WORDS = (
+    "contraseña",
+    "contrasena",
+    "clave",
+    "secreto",
+    "bienvenido",
+    "bienvenida",
+    "hola",
+    "amor",
+    "teamo",
+    "admin",
+    "administrador",
+    "usuario",
+    "organizador",
+    "convoca",
+    "coalicion",
+    "coalición",
+    "frontera",
+    "tijuana",
+    "mexico",
+    "méxico",
+    "bajacalifornia",
+    "baja",
+    "california",
+    "ensenada",
+    "mexicali",
+    "tecate",
+    "rosarito",
+    "sandiego",
+    "chulavista",
+    "sanysidro",
+    "otay",
+)
 # Scoring costs time that grows with the length; what follows the first 100 characters can
 # only make a password stronger, so it is not looked at.
 _SCORED_LENGTH = 100
@@ -42,6 +79,10 @@ class AccountError(Exception):
 
 class HostNeedsOrganization(AccountError):
     """A host account reads the lists of one organization's events: it needs that organization."""
+
+
+class HostsSeeNoSecurityLists(AccountError):
+    """A host account reads host lists only: never attendees' ID details."""
 
 
 class EmailTaken(AccountError):
@@ -76,11 +117,12 @@ def check_password_strength(password: str, personal: tuple[str, ...] = ()) -> No
     """Refuse short passwords, and ones an attacker's word lists and patterns guess soon.
 
     `personal` holds what the account is known by (email, name): a password built from it is
-    guessed first, so zxcvbn counts it as a common word.
+    guessed first, so zxcvbn counts it as a common word, as it does COMMON_LOCAL_WORDS.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword(MIN_PASSWORD_LENGTH)
     inputs = [part for value in personal for part in _personal_words(value)]
+    inputs.extend(COMMON_LOCAL_WORDS)
     if zxcvbn(password[:_SCORED_LENGTH], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
         raise GuessablePassword()
 
@@ -118,6 +160,26 @@ def set_password(user: User, password: str) -> None:
     check_password_strength(password, (user.email, user.name or ""))
     user.password_hash = generate_password_hash(password)
     rotate_sessions(user)
+
+
+def set_security_list_access(user: User, allowed: bool, *, actor: User | None = None) -> bool:
+    """Grant or revoke seeing security lists (app/security_lists/access.py); False when the
+    account already was so. Logged, since it opens attendees' ID details to someone."""
+    if allowed and user.is_host:
+        raise HostsSeeNoSecurityLists()
+    if user.sees_security_lists == allowed:
+        return False
+    user.sees_security_lists = allowed
+    db.session.flush()
+    audit.log_action(
+        actor,
+        "granted" if allowed else "revoked",
+        "security_lists",
+        None,
+        label=user.email,
+        sees_security_lists=allowed,
+    )
+    return True
 
 
 def rotate_sessions(user: User) -> None:

@@ -16,15 +16,19 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash
 
 from app.accounts import services
+from app.accounts.current import current_account
 from app.accounts.forms import ChangePasswordForm, LoginForm, NewAccountForm
 from app.accounts.labels import error_message
 from app.accounts.models import Role, User
 from app.database_faults import is_database_fault
 from app.db_types import utcnow
 from app.errors import RETRY_AFTER_SECONDS
+from app.events.lookups import organizations_by_name
+from app.events.models import Organization
 from app.extensions import db, limiter
 from app.forms import ActionForm
 from app.i18n import current_language
@@ -107,7 +111,7 @@ def logout():
         abort(400)
     # A new nonce ends this session on the server too: a copy of the cookie (stolen, or left
     # in another browser) no longer signs anyone in.
-    services.rotate_sessions(current_user._get_current_object())
+    services.rotate_sessions(current_account())
     db.session.commit()
     logout_user()
     session.pop(SIGNED_IN_AT, None)
@@ -142,7 +146,7 @@ def change_password():
     if not check_password_hash(current_user.password_hash, form.current_password.data):
         form.current_password.errors.append(_("That is not your current password."))
         return render_template("accounts/password.html", form=form), 422
-    user = current_user._get_current_object()
+    user = current_account()
     try:
         services.set_password(user, form.new_password.data)
     except services.AccountError as error:
@@ -158,22 +162,34 @@ def change_password():
 @admin_required
 def accounts():
     form = NewAccountForm()
+    form.offer(organizations_by_name())
     status = 200
     if form.validate_on_submit():
+        chosen = form.organization_id
+        organization = db.session.get(Organization, chosen) if chosen is not None else None
         try:
             user = services.create_user(
-                form.email.data, form.password.data, Role(form.role.data), form.name.data
+                form.email.data,
+                form.password.data,
+                Role(form.role.data),
+                form.name.data,
+                organization=organization,
             )
         except services.AccountError as error:
-            form.form_errors.append(error_message(error))
-            status = 422 if isinstance(error, services.WeakPassword) else 409
+            if isinstance(error, services.HostNeedsOrganization):
+                form.organization.errors.append(error_message(error))
+            else:
+                form.form_errors.append(error_message(error))
+            status = 409 if isinstance(error, services.EmailTaken) else 422
         else:
             db.session.commit()
             flash(_("Account created for %(email)s.", email=user.email), "ok")
             return redirect(url_for("accounts.accounts"))
     elif form.is_submitted():
         status = 422
-    users = db.session.scalars(db.select(User).order_by(User.email)).all()
+    users = db.session.scalars(
+        db.select(User).options(selectinload(User.organization)).order_by(User.email)
+    ).all()
     return render_template(
         "accounts/accounts.html", form=form, users=users, action_form=ActionForm()
     ), status
@@ -190,4 +206,25 @@ def toggle_active(user_id: int):
     user.active = not user.active
     services.rotate_sessions(user)  # a deactivated account is signed out everywhere
     db.session.commit()
+    return redirect(url_for("accounts.accounts"))
+
+
+@bp.post("/accounts/<int:user_id>/security-lists")
+@admin_required
+def security_list_access(user_id: int):
+    """Grant (`allowed=1`) or revoke (`allowed=0`) seeing security lists. An explicit value,
+    not a toggle: a form sent twice must not undo itself."""
+    if not ActionForm().validate_on_submit() or request.form.get("allowed") not in ("0", "1"):
+        abort(400)
+    user = db.get_or_404(User, user_id)
+    allowed = request.form["allowed"] == "1"
+    try:
+        services.set_security_list_access(user, allowed, actor=current_account())
+    except services.AccountError as error:
+        abort(409, error_message(error))
+    db.session.commit()
+    if allowed:
+        flash(_("%(email)s can now see and export security lists.", email=user.email), "ok")
+    else:
+        flash(_("%(email)s can no longer see security lists.", email=user.email), "ok")
     return redirect(url_for("accounts.accounts"))

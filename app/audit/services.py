@@ -167,12 +167,19 @@ def _details(details: dict[str, object]) -> dict[str, list]:
 
 
 def log_action(
-    actor: User | None, action: str, subject: str, event: Event, label: str = "", **details
+    actor: User | None,
+    action: str,
+    subject: str,
+    event: Event | None,
+    label: str = "",
+    **details,
 ) -> None:
     """Log an action that is not a change to one row (a message to the attendees), in the
-    caller's transaction."""
+    caller's transaction. `event` is None for what concerns no event (a bounce of an
+    invitation whose event was deleted)."""
     if actor is not None:
-        db.session.add(_entry(actor, action, subject, event.id, label, None, _details(details)))
+        event_id = event.id if event is not None else None
+        db.session.add(_entry(actor, action, subject, event_id, label, None, _details(details)))
 
 
 def log_now(
@@ -185,3 +192,24 @@ def log_now(
     entry = _entry(actor, action, subject, event.id, label, None, _details(details))
     with Session(db.engine) as session, session.begin():
         session.add(entry)
+
+
+# Who an attendee's own action is logged as: never their name or address.
+ATTENDEE = "attendee"
+
+
+def log_attendee_action(action: str, subject: str, event: Event, subject_id: int | None) -> None:
+    """Log what an attendee did themselves through their personal link (deleting their RSVP and
+    data), in the caller's transaction, with nothing that names them: that is what they asked."""
+    db.session.add(
+        AuditEntry(
+            user_id=None,
+            user_email=ATTENDEE,
+            event_id=event.id,
+            action=action,
+            subject=subject,
+            subject_id=subject_id,
+            label="",
+            changes={},
+        )
+    )

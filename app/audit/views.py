@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
+from app.accounts.current import current_account
 from app.audit.models import AuditEntry
 from app.events import access
 from app.extensions import db
@@ -23,6 +23,7 @@ ACTIONS = {
     "exported": _l("exported"),
     "messaged": _l("messaged"),
     "checked_in": _l("checked in"),
+    "viewed": _l("viewed"),
 }
 SUBJECTS = {
     "event": _l("event"),
@@ -30,6 +31,7 @@ SUBJECTS = {
     "rsvp": _l("RSVP"),
     "invitation": _l("invitation"),
     "attendees": _l("attendee list"),
+    "security_list": _l("security list"),
 }
 
 
@@ -51,7 +53,7 @@ def local_time(value, zone: str) -> str:
 
 @bp.get("/events/<slug>/log")
 def event_log(slug: str):
-    event = access.event_for(current_user._get_current_object(), slug)
+    event = access.event_for(current_account(), slug)
     if event is None:
         abort(404)  # missing, or not one the organizer manages (app/events/access.py)
     entries = db.paginate(

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.events.models import EventKind, EventStatus, Visibility
+from app.rsvps.services import Answer
+from app.security_lists.models import VenueTemplate
 
 TIJUANA = "America/Tijuana"
 SAN_DIEGO = "America/Los_Angeles"
@@ -32,16 +34,12 @@ class DemoStop:
 
 
 @dataclass(frozen=True)
-class DemoAnswer:
-    """A sample RSVP, given as the attendee would fill in the form (invitees: by invitation)."""
+class DemoSecurityList:
+    """The venue's security list, asking every field of its template."""
 
-    name: str
-    email: str
-    organization: str
-    attending: bool
-    language: str = "en"
-    guests: int = 0
-    job_title: str | None = None
+    template: VenueTemplate
+    vehicle: bool = False
+    due_days_before: int = 5  # due at the start's wall-clock time
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,11 @@ class DemoEvent:
     deadline_days_before: int | None = None  # at the start's wall-clock time
     stops: tuple[DemoStop, ...] = ()
     invitees: tuple[str, ...] = ()  # lines as an organizer pastes them: "Name <email> es"
-    answers: tuple[DemoAnswer, ...] = ()
+    answers: tuple[Answer, ...] = ()  # as the attendee would fill in the form
+    security_list: DemoSecurityList | None = None
+    # The security details of the attending sample answers, by email, as typed in the form;
+    # a document's expiry date is filled in by the seed (it must outlive the event).
+    security_details: tuple[tuple[str, dict[str, str]], ...] = ()
 
 
 # The sample people are made up, with addresses on example.org, a domain reserved for examples
@@ -116,6 +118,33 @@ DEMO_EVENTS = (
         partners=("SBC",),
         visibility=Visibility.INVITE_ONLY,
         capacity=30,
+        # The board meets inside the U.S. Consulate General in Tijuana.
+        security_list=DemoSecurityList(VenueTemplate.US_CONSULATE, due_days_before=7),
+        security_details=(
+            (
+                "patricia.gomez@example.org",
+                {
+                    "given_names": "Patricia",
+                    "paternal_surname": "Gómez",
+                    "maternal_surname": "Robles",
+                    "birth_date": "1974-03-14",
+                    "nationality": "MX",
+                    "id_type": "passport",
+                    "id_number": "G00012345",
+                },
+            ),
+            (
+                "thomas.reed@example.org",
+                {
+                    "given_names": "Thomas James",
+                    "paternal_surname": "Reed",
+                    "birth_date": "1968-11-02",
+                    "nationality": "US",
+                    "id_type": "us_passport_card",
+                    "id_number": "C00054321",
+                },
+            ),
+        ),
         invitees=(
             "Patricia Gómez Robles <patricia.gomez@example.org> es",
             "Thomas Reed <thomas.reed@example.org> en",
@@ -123,7 +152,7 @@ DEMO_EVENTS = (
             "Michael Brennan <michael.brennan@example.org> en",
         ),
         answers=(
-            DemoAnswer(
+            Answer(
                 "Patricia Gómez Robles",
                 "patricia.gomez@example.org",
                 "Smart Border Coalition",
@@ -131,14 +160,14 @@ DEMO_EVENTS = (
                 language="es",
                 job_title="Tesorera del consejo",
             ),
-            DemoAnswer(
+            Answer(
                 "Thomas Reed",
                 "thomas.reed@example.org",
                 "Smart Border Coalition",
                 attending=True,
                 job_title="Board member",
             ),
-            DemoAnswer(
+            Answer(
                 "Verónica Salas Ibarra",
                 "veronica.salas@example.org",
                 "Smart Border Coalition",
@@ -208,6 +237,37 @@ DEMO_EVENTS = (
         hosts=("SBC",),
         partners=("SDRCC", "Consulate"),
         capacity=40,
+        # CBP admits the port-of-entry tours only with each visitor's details, cars included.
+        security_list=DemoSecurityList(VenueTemplate.PORT_OF_ENTRY, vehicle=True),
+        security_details=(
+            (
+                "lucia.hernandez@example.org",
+                {
+                    "given_names": "Lucía",
+                    "paternal_surname": "Hernández",
+                    "maternal_surname": "Ortega",
+                    "birth_date": "1980-01-01",
+                    "nationality": "MX",
+                    "id_type": "ine",
+                    "id_number": "HRORLC80010102M100",
+                },
+            ),
+            (
+                "daniel.whitaker@example.org",
+                {
+                    "given_names": "Daniel",
+                    "paternal_surname": "Whitaker",
+                    "birth_date": "1985-07-21",
+                    "nationality": "US",
+                    "id_type": "sentri",
+                    "id_number": "000123456",
+                    "plate": "8ABC123",
+                    "plate_region": "California",
+                    "vehicle_make": "Toyota Prius",
+                    "vehicle_colour": "Gray",
+                },
+            ),
+        ),
         stops=(
             DemoStop(
                 "Water treatment facility tour",
@@ -256,7 +316,7 @@ DEMO_EVENTS = (
             ),
         ),
         answers=(
-            DemoAnswer(
+            Answer(
                 "Lucía Hernández Ortega",
                 "lucia.hernandez@example.org",
                 "Consejo de Desarrollo de Tijuana",
@@ -264,14 +324,14 @@ DEMO_EVENTS = (
                 language="es",
                 job_title="Directora de proyectos",
             ),
-            DemoAnswer(
+            Answer(
                 "Daniel Whitaker",
                 "daniel.whitaker@example.org",
                 "San Diego Regional Chamber of Commerce",
                 attending=True,
                 job_title="Policy analyst",
             ),
-            DemoAnswer(
+            Answer(
                 "Rosa Elena Castañeda",
                 "rosa.castaneda@example.org",
                 "INDEX Tijuana",
@@ -306,14 +366,14 @@ DEMO_EVENTS = (
         partners=("SBC",),
         capacity=200,
         answers=(
-            DemoAnswer(
+            Answer(
                 "Karen Liu",
                 "karen.liu@example.org",
                 "SANDAG",
                 attending=True,
                 job_title="Senior regional planner",
             ),
-            DemoAnswer(
+            Answer(
                 "Jorge Ibarra Soto",
                 "jorge.ibarra@example.org",
                 "ADMICARGA",
@@ -358,4 +418,4 @@ DEMO_EVENTS = (
 # A known account so that a newcomer can sign in after `make run`; only where the config allows
 # it (development), never in production, where `flask create-organizer` makes real accounts.
 DEMO_ORGANIZER_EMAIL = "demo@example.org"
-DEMO_ORGANIZER_PASSWORD = "convoca-demo"
+DEMO_ORGANIZER_PASSWORD = "convoca-demo-organizer"

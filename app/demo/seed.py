@@ -8,6 +8,7 @@ as anything an organizer makes. Running it again edits the same rows instead of 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from app.accounts.models import Role
@@ -33,10 +34,18 @@ from app.events.services import (
 )
 from app.invitations.parsing import parse_invitee_lines
 from app.invitations.services import invite
+from app.privacy.encryption import encryption_available
+from app.privacy.notices import current_notice
 from app.rsvps.errors import NotInvited
 from app.rsvps.queries import email_key, find_rsvp
 from app.rsvps.services import Answer, closed_reason, submit_answer
+from app.security_lists import venues
+from app.security_lists.queries import collects_details
+from app.security_lists.services import GivenDetails, configure_list
 from app.timezones import to_utc
+
+# The sample documents expire this long after the demo is seeded: always valid on the day.
+SAMPLE_DOCUMENT_YEARS = 5
 
 
 def working_day(day: date, extra_days: int = 0) -> date:
@@ -130,6 +139,7 @@ def _seed_event(spec: DemoEvent, today: date, now: datetime) -> Event:
     else:
         update_event(event, details, now)
     _seed_itinerary(event, spec, first, now)
+    _seed_security_list(event, spec, first)
     if spec.status is EventStatus.PUBLISHED and event.status is EventStatus.DRAFT:
         publish_event(event, now)
     elif spec.status is EventStatus.DRAFT and event.status is EventStatus.PUBLISHED:
@@ -151,6 +161,32 @@ def _seed_itinerary(event: Event, spec: DemoEvent, first: date, now: datetime) -
         remove_stop(extra, now)
 
 
+def _seed_security_list(event: Event, spec: DemoEvent, first: date) -> None:
+    """The venue's list, as an organizer turns it on. A server without an encryption key
+    collects no details, so its demo has no lists (and its sample answers need none)."""
+    wanted = spec.security_list
+    if wanted is None or not encryption_available():
+        return
+    due_day = first - timedelta(days=wanted.due_days_before)
+    configure_list(
+        event,
+        template=wanted.template,
+        vehicle=wanted.vehicle,
+        fields=None,
+        due_at=local_instant(due_day, spec.start, spec.zone),
+    )
+
+
+def _with_details(event: Event, spec: DemoEvent, sample: Answer, now: datetime) -> Answer:
+    """The sample answer with its security details, when the event's list asks for them."""
+    if not sample.attending or collects_details(event) is None:
+        return sample
+    values = dict(dict(spec.security_details)[sample.email])
+    expiry = now.date().replace(year=now.year + SAMPLE_DOCUMENT_YEARS, day=1)
+    values.setdefault(venues.ID_EXPIRY, expiry.isoformat())
+    return replace(sample, security=GivenDetails(values, current_notice().version))
+
+
 def _seed_guests(event: Event, spec: DemoEvent, now: datetime) -> None:
     """Invite the sample invitees and record the sample answers, as they would themselves.
 
@@ -170,15 +206,7 @@ def _seed_guests(event: Event, spec: DemoEvent, now: datetime) -> None:
     for sample in spec.answers:
         if find_rsvp(event, sample.email) is not None:
             continue
-        answer = Answer(
-            name=sample.name,
-            email=sample.email,
-            organization=sample.organization,
-            attending=sample.attending,
-            language=sample.language,
-            guests=sample.guests,
-            job_title=sample.job_title,
-        )
+        answer = _with_details(event, spec, sample, now)
         try:
             submit_answer(event, answer, now, invitations.get(email_key(sample.email)))
         except NotInvited:

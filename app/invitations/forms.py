@@ -1,11 +1,12 @@
-"""The organizer's invitation forms: adding invitees, and resending or revoking one."""
+"""The organizer's invitation forms: adding invitees, and resending (maybe to a corrected
+address) or revoking one."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
-from app.forms import BaseForm
+from app.forms import BaseForm, email_address, strip_filter
 from app.rsvps.forms import LANGUAGE_CHOICES
 
 
@@ -52,4 +53,15 @@ class ResendForm(BaseForm):
         _l("Language"),
         choices=LANGUAGE_CHOICES,
         validators=[InputRequired(_l("Please choose a language."))],
+    )
+
+
+class ChangeAddressForm(BaseForm):
+    """The invitation sent again, to a corrected address (the first one bounced)."""
+
+    email = StringField(
+        _l("Corrected email address"),
+        filters=[strip_filter],
+        validators=[DataRequired(_l("Please enter an email.")), Length(max=254), email_address],
+        render_kw={"type": "email", "autocomplete": "off"},
     )

@@ -4,7 +4,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.invitations.parsing import MAX_ENTRIES, MAX_NAME_LENGTH, Entry, LineProblem, ListProblem
-from app.invitations.services import InvitationError, InvitationsClosed, NotPublished
+from app.invitations.services import (
+    AddressAlreadyInvited,
+    AlreadyAnswered,
+    InvitationError,
+    InvitationsClosed,
+    NotPublished,
+)
 from app.rsvps.labels import CLOSED_MESSAGES
 
 LINE_PROBLEMS = {
@@ -46,4 +52,13 @@ def sending_refused(error: InvitationError) -> str:
         )
     if isinstance(error, InvitationsClosed):
         return _("No invitations can be sent: %(reason)s", reason=CLOSED_MESSAGES[error.reason])
+    if isinstance(error, AddressAlreadyInvited):
+        return _(
+            "%(email)s is already invited to this event. Nothing was changed.", email=error.email
+        )
+    if isinstance(error, AlreadyAnswered):
+        return _(
+            "This invitee has already answered from their address, so the invitation can't be "
+            "moved to another one."
+        )
     raise error

@@ -2,8 +2,13 @@
 
 from flask import current_app
 
+from app.db_types import utcnow
+from app.events.models import Visibility
 from app.extensions import db
+from app.ical import calendar_invite
+from app.inbound.addresses import inbound_domain
 from app.invitations.models import Invitation
+from app.invitations.queries import answer_of
 from app.mail.outbox import queue_email
 from app.tokens import Purpose, make_token
 from app.urls import absolute_url
@@ -20,6 +25,17 @@ def invitation_url(invitation: Invitation, language: str) -> str:
     return absolute_url("invitation_link.show", **values)
 
 
+def carries_calendar_invite(invitation: Invitation) -> bool:
+    """Whether the invitation email holds a REQUEST the invitee can accept from their calendar
+    app: only when answers by email are on (app/inbound), for an invite-only event, and while
+    they have not answered. Someone who answered has their RSVP's own calendar entry."""
+    return (
+        inbound_domain() is not None
+        and invitation.event.visibility is Visibility.INVITE_ONLY
+        and answer_of(invitation) is None
+    )
+
+
 def queue_invitation(
     invitation: Invitation, language: str, *, resent: bool = False, new_link: bool = False
 ) -> None:
@@ -28,6 +44,12 @@ def queue_invitation(
     `new_link` says the links in earlier emails were revoked, so the email can say so.
     """
     db.session.flush()  # the invitation needs its id for its link
+    url = invitation_url(invitation, language)
+    ics = None
+    if carries_calendar_invite(invitation):
+        # The event's own UID and SEQUENCE: the RSVP's later invitations update this entry.
+        calendar = calendar_invite(invitation.event, invitation, "REQUEST", utcnow(), url)
+        ics = calendar.to_ical().decode()
     queue_email(
         "invitation",
         INVITATION_RESENT if resent else INVITATION,
@@ -37,7 +59,10 @@ def queue_invitation(
         context={
             "invitation": invitation,
             "event": invitation.event,
-            "invitation_url": invitation_url(invitation, language),
+            "invitation_url": url,
             "new_link": new_link,
+            "has_invite": ics is not None,
         },
+        ics=ics,
+        ics_method="REQUEST" if ics else None,
     )

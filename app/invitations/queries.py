@@ -60,6 +60,27 @@ def invitee_rows(event: Event) -> list[InviteeRow]:
     return [InviteeRow(invitation, rsvp) for invitation, rsvp in rows]
 
 
+def answer_of(invitation: Invitation) -> Rsvp | None:
+    """The invitee's RSVP, matched on the folded email as in the list."""
+    return db.session.scalar(
+        db.select(Rsvp).where(
+            Rsvp.event_id == invitation.event_id, Rsvp.email_key == invitation.email_key
+        )
+    )
+
+
+def invitation_of(rsvp: Rsvp) -> Invitation | None:
+    """The live invitation behind an RSVP, matched on the folded email; None for a public
+    answer (or a revoked invitation)."""
+    return db.session.scalar(
+        db.select(Invitation).where(
+            Invitation.event_id == rsvp.event_id,
+            Invitation.email_key == rsvp.email_key,
+            Invitation.revoked_at.is_(None),
+        )
+    )
+
+
 def find_invitation(event: Event, invitation_id: int) -> Invitation | None:
     """The invitation with this id, only if it belongs to `event` (ids in URLs are guessable)."""
     return db.session.scalar(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from app.audit import services as audit
 from app.events.models import Event
 from app.extensions import db
-from app.invitations import notifications
+from app.invitations import notifications, queries
 from app.invitations.models import Invitation
 from app.invitations.parsing import Entry
 from app.rsvps.errors import ClosedReason
@@ -46,6 +46,19 @@ class InvitationsClosed(InvitationError):
     def __init__(self, reason: ClosedReason):
         super().__init__(reason.value)
         self.reason = reason
+
+
+class AddressAlreadyInvited(InvitationError):
+    """The corrected address already has an invitation to the event (maybe this very one)."""
+
+    def __init__(self, email: str):
+        super().__init__(email)
+        self.email = email
+
+
+class AlreadyAnswered(InvitationError):
+    """The invitee answered from the old address: their RSVP is under it, so moving the
+    invitation would part it from their answer."""
 
 
 class Result(enum.StrEnum):
@@ -157,6 +170,33 @@ def resend(
         _send(invitation, now, resent=True, new_link=restored)
     db.session.flush()
     return restored
+
+
+def change_address(
+    invitation: Invitation, email: str, now: datetime, *, actor: User | None = None
+) -> None:
+    """Send the invitation to a corrected address instead of the old one (which bounced, or
+    was mistyped): every link sent to the old address stops working, its calendar reply
+    address included, and the new address gets the invitation with fresh links.
+
+    Refused for an address already invited to the event, and once the invitee has answered.
+    """
+    check_can_send(invitation.event, now)
+    key = email_key(email)
+    taken = db.session.scalar(
+        db.select(Invitation.id).where(
+            Invitation.event_id == invitation.event_id, Invitation.email_key == key
+        )
+    )
+    if taken is not None:
+        raise AddressAlreadyInvited(email)
+    if queries.answer_of(invitation) is not None:
+        raise AlreadyAnswered()
+    with audit.watching(actor, invitation):
+        invitation.email = email.strip()
+        invitation.email_key = key
+        revoke_tokens(invitation)
+    resend(invitation, invitation.language, now, actor=actor)
 
 
 def revoke(invitation: Invitation, now: datetime, *, actor: User | None = None) -> None:

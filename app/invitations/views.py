@@ -7,16 +7,17 @@ The personal link is public (/invitation/<token>), on its own blueprint, so that
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
+from app.accounts.current import current_account
 from app.db_types import utcnow
 from app.events import access
 from app.events import queries as event_queries
 from app.extensions import db
 from app.forms import ActionForm
 from app.i18n import current_language
+from app.inbound.bounces import bounced_addresses
 from app.invitations import labels, queries, services
-from app.invitations.forms import AddInviteesForm, ResendForm
+from app.invitations.forms import AddInviteesForm, ChangeAddressForm, ResendForm
 from app.invitations.parsing import InviteeListError, parse_csv, parse_pasted
 from app.rsvps.labels import STATUS_LABELS
 from app.rsvps.panel import panel_context
@@ -29,7 +30,7 @@ public_bp = Blueprint("invitation_link", __name__)
 
 def _event_or_404(slug: str):
     """An event the signed-in organizer manages; any other is a 404 (app/events/access.py)."""
-    event = access.event_for(current_user._get_current_object(), slug)
+    event = access.event_for(current_account(), slug)
     if event is None:
         abort(404)
     return event
@@ -49,6 +50,13 @@ def _render_index(event, form: AddInviteesForm, status: int = 200, report=None):
         # An invitee who answered chose a language; otherwise the invitation's own.
         language = row.rsvp.language if row.rsvp else row.invitation.language
         resend_forms[row.invitation.id] = ResendForm(formdata=None, language=language)
+    bounced = bounced_addresses([row.invitation.email for row in rows])
+    # A bounced invitation nobody answered can go to a corrected address instead.
+    address_forms = {
+        row.invitation.id: ChangeAddressForm(formdata=None)
+        for row in rows
+        if row.rsvp is None and row.invitation.email.lower() in bounced
+    }
     return render_template(
         "invitations/index.html",
         event=event,
@@ -57,6 +65,8 @@ def _render_index(event, form: AddInviteesForm, status: int = 200, report=None):
         rows=rows,
         summary=queries.InviteeSummary.of(rows),
         resend_forms=resend_forms,
+        bounced=bounced,
+        address_forms=address_forms,
         action_form=ActionForm(),
         status_labels=STATUS_LABELS,
         line_problem=labels.line_problem,
@@ -91,7 +101,7 @@ def add(slug: str):
                 entries,
                 form.language.data,
                 utcnow(),
-                actor=current_user._get_current_object(),
+                actor=current_account(),
             )
         )
     except services.InvitationError as error:
@@ -113,7 +123,7 @@ def resend(slug: str, invitation_id: int):
         abort(400)
     try:
         new_link = services.resend(
-            invitation, form.language.data, utcnow(), actor=current_user._get_current_object()
+            invitation, form.language.data, utcnow(), actor=current_account()
         )
         db.session.commit()
     except services.InvitationError as error:
@@ -128,13 +138,44 @@ def resend(slug: str, invitation_id: int):
     return redirect(url_for("organizer.invitations.index", slug=slug))
 
 
+@bp.post("/events/<slug>/invitations/<int:invitation_id>/address")
+def change_address(slug: str, invitation_id: int):
+    """Send the invitation to a corrected address, after the first one bounced."""
+    event = _event_or_404(slug)
+    invitation = _invitation_or_404(event, invitation_id)
+    form = ChangeAddressForm()
+    if not form.validate_on_submit():
+        if not form.email.errors:
+            abort(400)  # no valid CSRF token
+        for message in form.email.errors:
+            flash(message, "error")
+        return redirect(url_for("organizer.invitations.index", slug=slug))
+    try:
+        commit_with_retry(
+            lambda: services.change_address(
+                invitation, form.email.data, utcnow(), actor=current_account()
+            )
+        )
+    except services.InvitationError as error:
+        flash(labels.sending_refused(error), "error")
+        return redirect(url_for("organizer.invitations.index", slug=slug))
+    flash(
+        _(
+            "The invitation was sent to %(email)s; the old address's links no longer work.",
+            email=invitation.email,
+        ),
+        "ok",
+    )
+    return redirect(url_for("organizer.invitations.index", slug=slug))
+
+
 @bp.post("/events/<slug>/invitations/<int:invitation_id>/revoke")
 def revoke(slug: str, invitation_id: int):
     event = _event_or_404(slug)
     invitation = _invitation_or_404(event, invitation_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    services.revoke(invitation, utcnow(), actor=current_user._get_current_object())
+    services.revoke(invitation, utcnow(), actor=current_account())
     db.session.commit()
     flash(
         _(

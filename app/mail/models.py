@@ -54,6 +54,11 @@ class OutboxMessage(db.Model):
     # Indexed for the per-recipient hourly limit (app/mail/outbox.py), which counts the last hour.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while delivery waits for the recipient's hourly limit (app/mail/sender.py): a held
+    # message is on time, not a backlog.
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a delivery status notification said it never arrived (app/inbound/bounces.py).
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     rsvp_id: Mapped[int | None] = mapped_column(
         ForeignKey("rsvps.id", ondelete="SET NULL"), index=True
@@ -62,6 +67,11 @@ class OutboxMessage(db.Model):
     delivery_attempts: Mapped[list[DeliveryAttempt]] = relationship(
         order_by="DeliveryAttempt.id", cascade="all, delete-orphan", back_populates="message"
     )
+
+    @property
+    def token_nonce(self) -> str:
+        """Its bounce address is signed over its Message-ID (app/tokens.py, Purpose.BOUNCE)."""
+        return self.message_id_header
 
 
 class DeliveryAttempt(db.Model):

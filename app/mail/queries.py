@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import case, func, or_
 
 from app.extensions import db
 from app.mail.models import MessageStatus, OutboxMessage, WorkerHeartbeat
@@ -24,13 +24,20 @@ class OutboxHealth:
 
 
 def outbox_health(now: datetime) -> OutboxHealth:
-    """Pending and failed counts and the age of the oldest pending message, in one query."""
+    """Pending and failed counts and the age of the oldest pending message, in one query.
+
+    A message held for its recipient's hourly limit (app/mail/limits.py) is on time: it is not
+    counted while held, and afterwards its age counts from when the hold ended.
+    """
+    held, created = OutboxMessage.held_until, OutboxMessage.created_at
+    waiting_since = case((held > created, held), else_=created)
     pending, failed, oldest = db.session.execute(
         db.select(
             func.count().filter(OutboxMessage.status == MessageStatus.PENDING),
             func.count().filter(OutboxMessage.status == MessageStatus.FAILED),
-            func.min(OutboxMessage.created_at).filter(
-                OutboxMessage.status == MessageStatus.PENDING
+            func.min(waiting_since).filter(
+                OutboxMessage.status == MessageStatus.PENDING,
+                or_(held.is_(None), held <= now),
             ),
         )
     ).one()

@@ -12,6 +12,9 @@ duplicate, if any, is recognisably the same message.
 
 Temporary failures (4xx, a broken connection, a timeout) back off and retry; permanent ones
 (5xx) fail the message at once, and a 5xx for the recipient marks the address as rejected.
+
+A message whose recipient has had their hourly share of mail is held, not tried: it waits
+until the hour allows (app/mail/limits.py).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import contextlib
 import logging
 import smtplib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.encoders import encode_quopri
@@ -35,6 +38,8 @@ from sqlalchemy import update
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.inbound.addresses import bounce_address
+from app.mail.limits import hold_until
 from app.mail.models import DeliveryAttempt, MessageStatus, OutboxMessage, RejectedAddress
 from app.mail.qr import QR_CONTENT_ID, qr_png
 
@@ -224,7 +229,9 @@ class SmtpTransport:
 
     def send(self, message: CalendarMessage, outbox: OutboxMessage) -> None:
         try:
-            self.connection.send(message)
+            # VERP: with answers by email on, the envelope sender is this message's own bounce
+            # address, so a bounce says which message failed (app/inbound); From is unchanged.
+            self.connection.send(message, envelope_from=bounce_address(outbox))
         except smtplib.SMTPResponseException:
             raise  # the server answered (and smtplib reset the transaction): still usable
         except smtplib.SMTPRecipientsRefused:
@@ -246,6 +253,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    held: int = 0  # waiting for the recipient's hourly limit, not attempted
 
     @property
     def attempted(self) -> int:
@@ -423,6 +431,22 @@ def _mark_rejected(email: str, code: int, reply: str, at: datetime) -> None:
     marked.smtp_code, marked.reply, marked.rejected_at = code, reply[:2000], at
 
 
+def _hold(message: OutboxMessage, until: datetime) -> None:
+    """Give back a claimed message, due again when its recipient's hour allows."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status == MessageStatus.PENDING,
+            OutboxMessage.next_attempt_at == message.next_attempt_at,
+        )
+        .values(next_attempt_at=until, held_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    log.info("message %s held until %s: its recipient's hourly limit", message.id, until)
+
+
 def _release(messages: Sequence[OutboxMessage], at: datetime) -> None:
     """Hand back claimed messages this pass did not try, due again at once."""
     for message in messages:
@@ -443,11 +467,17 @@ def _describe(error: Exception | None) -> str | None:
     return None if error is None else f"{type(error).__name__}: {error}"[:2000]
 
 
-def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
+def deliver_pending(
+    now: datetime | None = None,
+    limit: int = 100,
+    stop_requested: Callable[[], bool] | None = None,
+) -> DeliveryReport:
     """One pass over the outbox: send what is due, and schedule a retry for what fails.
 
     `now` is when the pass starts (tests move it forward); times recorded during the pass add
-    the time it has taken so far, so a lease renewed mid-pass really extends it.
+    the time it has taken so far, so a lease renewed mid-pass really extends it. Once
+    `stop_requested()` is true, the pass ends after the message in flight and hands the rest
+    back, due at once, to whichever worker runs next.
     """
     start, started = now or utcnow(), time.monotonic()
 
@@ -469,6 +499,14 @@ def deliver_pending(now: datetime | None = None, limit: int = 100) -> DeliveryRe
         return report
     try:
         for position, message in enumerate(messages):
+            if stop_requested is not None and stop_requested():
+                _release(messages[position:], clock())
+                break
+            held = hold_until(message, clock())
+            if held is not None:
+                _hold(message, held)
+                report.held += 1
+                continue
             # Built before the attempt begins: a message that cannot be built is never sent.
             try:
                 mime = build_message(message)

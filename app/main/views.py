@@ -9,6 +9,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.i18n import LANGUAGE_COOKIE
 from app.mail.queries import last_heartbeat_seconds, mail_problems, outbox_health
+from app.security_lists.rotation import key_problems as data_key_problems
 from app.text import excerpt, paragraphs, paragraphs_html
 from app.urls import safe_next
 
@@ -50,8 +51,9 @@ def healthz():
     read-only).
 
     The status is "degraded" (still 200: the site serves pages) when mail is stuck: the oldest
-    pending message is too old, or no mail worker has reported a heartbeat recently. `problems`
-    names which (app/mail/queries.py).
+    pending message is too old, or no mail worker has reported a heartbeat recently, or events
+    have security lists but no data encryption key is configured. `problems` names which
+    (app/mail/queries.py, app/security_lists/rotation.py).
     """
     now = utcnow()
     config = current_app.config
@@ -59,6 +61,7 @@ def healthz():
         db.session.execute(db.text("SELECT 1"))
         outbox = outbox_health(now)
         heartbeat = last_heartbeat_seconds(now)
+        key_problems = data_key_problems()
     except SQLAlchemyError as error:
         db.session.rollback()
         current_app.logger.error("health check: database unavailable: %s", error)
@@ -73,6 +76,7 @@ def healthz():
         max_pending_age=config["HEALTH_MAX_PENDING_AGE_SECONDS"],
         max_heartbeat_age=config["HEALTH_MAX_HEARTBEAT_AGE_SECONDS"],
     )
+    problems += key_problems
     body = jsonify(
         status=("degraded" if problems else "ok") if writes_ok else "error",
         database="ok",

@@ -106,3 +106,6 @@ class AttendeeAnswerForm(AnswerFields):
     )
     guests = SelectField(_l("Guests"), coerce=int, default=0)
     notify = BooleanField(_l("Email the attendee what changed"), default=True)
+    privacy_consent = BooleanField(
+        _l("They have read the privacy notice and agree to give these details to the venue.")
+    )

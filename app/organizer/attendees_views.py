@@ -17,13 +17,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 
+from app.accounts.current import current_account
 from app.audit import services as audit
 from app.db_types import utcnow
 from app.events import access
 from app.events.models import Event
 from app.extensions import db
+from app.inbound.bounces import bounced_addresses
 from app.organizer import exports
 from app.organizer.attendee_forms import AttendeeAnswerForm, AttendeeFilterForm, filter_args
 from app.organizer.door_list import door_list_rows
@@ -37,6 +38,8 @@ from app.rsvps.checkin import is_placeholder_email
 from app.rsvps.labels import STATUS_LABELS, error_message
 from app.rsvps.models import Rsvp
 from app.rsvps.queries import waitlist_position
+from app.security_lists.errors import SecurityListError
+from app.security_lists.queries import has_details, security_list_of
 
 bp = Blueprint("attendees", __name__)
 
@@ -53,7 +56,7 @@ def _listed_event(slug: str) -> Event:
 def _audience(event: Event) -> ListViewer:
     """Whom the list is for: what the export is marked for (`?audience=host`), and always the
     host for an account that may see only the host list."""
-    if access.sees_host_list_only(current_user._get_current_object(), event):
+    if access.sees_host_list_only(current_account(), event):
         return ListViewer.HOST
     if request.args.get("audience") == ListViewer.HOST:
         return ListViewer.HOST
@@ -74,7 +77,7 @@ def _download_name(event: Event, filters: AttendeeFilters, extension: str) -> st
 def attendee_list(slug: str):
     event = _listed_event(slug)
     form = AttendeeFilterForm(request.args)
-    host_only = access.sees_host_list_only(current_user._get_current_object(), event)
+    host_only = access.sees_host_list_only(current_account(), event)
     filters = form.filters(ListViewer.HOST if host_only else ListViewer.ORGANIZERS)
     page = db.paginate(
         attendees_query(event, filters),
@@ -82,27 +85,20 @@ def attendee_list(slug: str):
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    if host_only:
-        return render_template(
-            "organizer/attendees/host_list.html",
-            event=event,
-            form=form,
-            page=page,
-            args=filter_args(filters),
-            status_labels=STATUS_LABELS,
-            local_datetime=local_formatter(event),
-        )
     return render_template(
         "organizer/attendees/list.html",
         event=event,
         form=form,
         page=page,
+        host_only=host_only,
         args=filter_args(filters),
         host_args=filter_args(replace(filters, audience=ListViewer.HOST)),
-        counts=rsvp_counts([event.id])[event.id],
+        counts=None if host_only else rsvp_counts([event.id])[event.id],
         status_labels=STATUS_LABELS,
         local_datetime=local_formatter(event),
         is_placeholder_email=is_placeholder_email,
+        # Hosts see no addresses, so nothing about them either.
+        bounced=set() if host_only else bounced_addresses([r.email for r in page.items]),
     )
 
 
@@ -122,12 +118,17 @@ def attendee(slug: str, rsvp_id: int):
                 **form.answer_changes(),
                 by_organizer=True,
                 notify=has_email and form.notify.data,
-                actor=current_user._get_current_object(),
+                actor=current_account(),
+                details=form.given_details(),
             )
             db.session.commit()
         except errors.RsvpError as error:
             db.session.rollback()
             form.form_errors.append(error_message(error))
+            status = 409
+        except SecurityListError as error:  # the list changed since the page loaded
+            db.session.rollback()
+            form.show_error(error)
             status = 409
         else:
             flash(_("%(name)s's answer is saved.", name=rsvp.name), "ok")
@@ -143,13 +144,17 @@ def attendee(slug: str, rsvp_id: int):
         status_label=STATUS_LABELS[rsvp.status],
         position=waitlist_position(rsvp),
         local_datetime=local_formatter(event),
+        bounced=bounced_addresses([rsvp.email]),
+        # Whether the venue's details are on record; never what they are.
+        security_list=security_list_of(event),
+        details_on_record=has_details(rsvp),
     ), status
 
 
 def _log_export(event: Event, filters: AttendeeFilters, export_format: str) -> None:
     """Who took which attendee data, recorded before the file leaves."""
     audit.log_now(
-        current_user._get_current_object(),
+        current_account(),
         "exported",
         "attendees",
         event,

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
+from app.accounts.current import current_account
 from app.db_types import utcnow
 from app.events import access
 from app.events.models import Event
@@ -76,7 +76,7 @@ def door(slug: str):
 def check_in(slug: str, rsvp_id: int):
     event = event_or_404(slug)
     rsvp = _rsvp(event, rsvp_id)
-    if checkin.check_in(rsvp, utcnow(), actor=current_user._get_current_object()):
+    if checkin.check_in(rsvp, utcnow(), actor=current_account()):
         flash(_("%(name)s is checked in.", name=rsvp.name), "success")
     else:
         flash(_already_checked_in(event, rsvp), "warning")
@@ -88,7 +88,7 @@ def check_in(slug: str, rsvp_id: int):
 def undo(slug: str, rsvp_id: int):
     event = event_or_404(slug)
     rsvp = _rsvp(event, rsvp_id)
-    if checkin.undo_check_in(rsvp, actor=current_user._get_current_object()):
+    if checkin.undo_check_in(rsvp, actor=current_account()):
         flash(_("Check-in undone for %(name)s.", name=rsvp.name), "success")
     db.session.commit()
     return _back_to_door(event, _search_to_keep(), rsvp)
@@ -107,7 +107,7 @@ def walk_in(slug: str):
         organization=form.organization.data or "",
         email=form.email.data or None,
         language=form.language.data,
-        actor=current_user._get_current_object(),
+        actor=current_account(),
     )
     db.session.commit()
     rsvp = outcome.rsvp
@@ -134,7 +134,7 @@ def _already_checked_in(event: Event, rsvp: Rsvp) -> str:
 def _rsvp_by_token(token: str) -> Rsvp:
     """The RSVP of a QR code, for an organizer who manages its event; else a 404."""
     rsvp = find_by_token(token, Purpose.CHECKIN)
-    if rsvp is None or not access.can_manage(current_user._get_current_object(), rsvp.event):
+    if rsvp is None or not access.can_manage(current_account(), rsvp.event):
         abort(404)
     return rsvp
 
@@ -158,7 +158,7 @@ def by_token(token: str):
 @bp.post("/checkin/<token>")
 def check_in_by_token(token: str):
     rsvp = _rsvp_by_token(token)
-    if checkin.check_in(rsvp, utcnow(), actor=current_user._get_current_object()):
+    if checkin.check_in(rsvp, utcnow(), actor=current_account()):
         flash(_("%(name)s is checked in.", name=rsvp.name), "success")
     db.session.commit()
     return redirect(url_for("organizer.checkin.by_token", token=token))

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.current import current_account
 from app.accounts.models import User
 from app.events import access, errors
 from app.events.changes import EventChanges
@@ -24,7 +24,7 @@ from app.transactions import commit_with_retry
 def event_or_404(slug: str, allowed: Callable[[User, Event], bool] = access.can_manage) -> Event:
     """The event, for a signed-in account that may open it (by default: manages it). Anyone
     else gets the same 404 as for a missing event (app/events/access.py)."""
-    event = access.event_for(current_user._get_current_object(), slug, allowed)
+    event = access.event_for(current_account(), slug, allowed)
     if event is None:
         abort(404)
     return event

@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user
 
+from app.accounts.current import current_account
 from app.accounts.models import User
 from app.db_types import utcnow
 from app.events import access, errors, lookups, notifications, services, slugs
@@ -19,6 +19,8 @@ from app.events.labels import error_message
 from app.events.models import Event, EventKind, EventStatus
 from app.extensions import db
 from app.forms import ActionForm
+from app.inbound import queries as inbound_queries
+from app.inbound.addresses import inbound_domain
 from app.organizer.editing import (
     change_summary,
     check_csrf,
@@ -28,6 +30,7 @@ from app.organizer.editing import (
     to_event_page,
 )
 from app.organizer.queries import rsvp_counts
+from app.organizer.security_export_views import security_list_summary
 from app.timezones import SUGGESTED_ZONES
 from app.transactions import commit_with_retry
 
@@ -58,7 +61,7 @@ def new():
         return _render_event_form(form, status=422)
     event = save(
         form,
-        lambda: services.create_event(form.details(), actor=current_user._get_current_object()),
+        lambda: services.create_event(form.details(), actor=current_account()),
     )
     if event is None:
         return _render_event_form(form, status=409)
@@ -81,6 +84,11 @@ def show(slug: str):
             (_("Attendees"), url_for("organizer.attendees.attendee_list", slug=event.slug)),
             (_("Check-in"), url_for("organizer.checkin.door", slug=event.slug)),
             (_("Invitations"), url_for("organizer.invitations.index", slug=event.slug)),
+            (
+                _("Security list for the venue"),
+                url_for("organizer.security_list.edit", slug=event.slug),
+            ),
+            *_inbound_link(event),
             (_("Change log"), url_for("organizer.audit.event_log", slug=event.slug)),
         ],
         can_edit=status is not EventStatus.CANCELLED,
@@ -91,7 +99,22 @@ def show(slug: str):
         can_edit_itinerary=event.itinerary_editable,
         owner_form=_owner_form(event),
         can_remove_owners=len(event.owners) > 1,
+        security_list=security_list_summary(event),
     )
+
+
+def _inbound_link(event: Event) -> list[tuple[str, str]]:
+    """The event's inbound email, with how many messages wait: while answers by email are
+    on, or while some still wait after they were turned off."""
+    waiting = inbound_queries.waiting_count(event)
+    if inbound_domain() is None and not waiting:
+        return []
+    label = _("Inbound email")
+    if waiting:
+        label = ngettext(
+            "Inbound email (%(num)s waiting)", "Inbound email (%(num)s waiting)", waiting
+        )
+    return [(label, url_for("organizer.inbound.index", slug=event.slug))]
 
 
 # Owners: who manages the event besides the admins (app/events/access.py).
@@ -116,7 +139,7 @@ def add_owner(slug: str):
         return _to_owners(event)
     user = db.session.get(User, form.user_id.data)
     try:
-        access.add_owner(event, user, actor=current_user._get_current_object())
+        access.add_owner(event, user, actor=current_account())
         db.session.commit()
     except errors.EventError as error:
         db.session.rollback()
@@ -132,7 +155,7 @@ def remove_owner(slug: str, user_id: int):
     check_csrf()
     user = db.get_or_404(User, user_id)
     try:
-        removed = access.remove_owner(event, user, actor=current_user._get_current_object())
+        removed = access.remove_owner(event, user, actor=current_account())
         db.session.commit()
     except errors.EventError as error:
         db.session.rollback()
@@ -140,7 +163,7 @@ def remove_owner(slug: str, user_id: int):
         return _to_owners(event)
     if removed:
         flash(_("%(who)s no longer manages this event.", who=user.name or user.email), "ok")
-    if not access.can_manage(current_user._get_current_object(), event):
+    if not access.can_manage(current_account(), event):
         return redirect(url_for("organizer.dashboard"))  # they took themselves off
     return _to_owners(event)
 
@@ -160,9 +183,7 @@ def edit(slug: str):
         return _render_event_form(form, event, 422)
     changes = save(
         form,
-        lambda: services.update_event(
-            event, form.details(), utcnow(), actor=current_user._get_current_object()
-        ),
+        lambda: services.update_event(event, form.details(), utcnow(), actor=current_account()),
     )
     if changes is None:
         return _render_event_form(form, event, 409)
@@ -186,7 +207,7 @@ def _status_change(event: Event, change) -> tuple[bool, object]:
 @bp.post("/events/<slug>/publish")
 def publish(slug: str):
     event = event_or_404(slug)
-    actor = current_user._get_current_object()
+    actor = current_account()
     done, promoted = _status_change(
         event, lambda: services.publish_event(event, utcnow(), actor=actor)
     )
@@ -203,7 +224,7 @@ def publish(slug: str):
 @bp.post("/events/<slug>/unpublish")
 def unpublish(slug: str):
     event = event_or_404(slug)
-    actor = current_user._get_current_object()
+    actor = current_account()
     done, _result = _status_change(event, lambda: services.unpublish_event(event, actor=actor))
     if done:
         flash(_("Back to draft: the event is hidden and closed to RSVPs. Answers are kept."), "ok")
@@ -214,7 +235,7 @@ def unpublish(slug: str):
 def duplicate(slug: str):
     event = event_or_404(slug)
     check_csrf()
-    copy = services.duplicate_event(event, actor=current_user._get_current_object())
+    copy = services.duplicate_event(event, actor=current_account())
     db.session.commit()
     flash(_("This is a copy, saved as a draft. Set its dates, then publish it."), "ok")
     return redirect(url_for(".edit", slug=copy.slug))
@@ -240,9 +261,7 @@ def cancel(slug: str):
         return _render_with_counts("organizer/events/cancel.html", event, form, status)
     notified = save(
         form,
-        lambda: services.cancel_event(
-            event, utcnow(), form.note.data, actor=current_user._get_current_object()
-        ),
+        lambda: services.cancel_event(event, utcnow(), form.note.data, actor=current_account()),
     )
     if notified is None:
         flash(" ".join(form.form_errors), "error")
@@ -265,7 +284,7 @@ def message(slug: str):
         form.subject.data,
         form.body.data,
         notifications.MessageRecipients(form.audience.data),
-        actor=current_user._get_current_object(),
+        actor=current_account(),
     )
     db.session.commit()
     if sent:

@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Row
@@ -31,15 +30,12 @@ from app.rsvps.attendee_list import AttendeeFilters, attendees_query
 from app.rsvps.checkin import is_placeholder_email
 from app.rsvps.labels import STATUS_LABELS
 from app.rsvps.models import Rsvp
+from app.spreadsheets import csv_text, xlsx_text
 
 BATCH = 1000  # rows fetched from the database at a time
 CSV_CHUNK = 64 * 1024  # characters gathered before a chunk goes out
 CSV_DATETIME = "%Y-%m-%d %H:%M"  # Excel reads this as a date and time
 EXCEL_DATETIME = "yyyy-mm-dd hh:mm"
-
-# A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
 
 class Kind(enum.Enum):
     TEXT = "text"
@@ -98,11 +94,6 @@ def export_rows(
     yield from db.session.execute(query.execution_options(yield_per=BATCH))
 
 
-def neutralize(text: str) -> str:
-    """Defuse formula injection (OWASP "CSV injection"): a leading quote makes it plain text."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
 Cell = Callable[[Any], Any]
 
 
@@ -134,7 +125,7 @@ def csv_chunks(event: Event, filters: AttendeeFilters) -> Iterator[str]:
     makers = _cell_makers(
         columns,
         event,
-        text=lambda value: neutralize(value) if value else "",
+        text=csv_text,
         moment=lambda value: value.strftime(CSV_DATETIME),
     )
     buffer = io.StringIO()
@@ -171,17 +162,7 @@ def write_xlsx(event: Event, filters: AttendeeFilters, target: IO[bytes]) -> Non
     sheet.append(titles)
 
     def text(value: str | None) -> Any:
-        if not value:
-            return None
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters openpyxl refuses
-        if not value.startswith(FORMULA_TRIGGERS):
-            return value
-        # openpyxl would store "=…" as a formula: force a text cell, and mark it the way Excel
-        # marks text typed after an apostrophe, so editing it keeps it text.
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        cell.quotePrefix = True
-        return cell
+        return xlsx_text(sheet, value)
 
     def moment(value: datetime) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=value)

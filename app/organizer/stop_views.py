@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
+from app.accounts.current import current_account
 from app.db_types import utcnow
 from app.events import errors, itinerary, lookups
 from app.events.forms import StopForm
@@ -65,9 +65,7 @@ def new(slug: str):
         return _render_stop_form(form, event, status=422)
     changes = save(
         form,
-        lambda: itinerary.add_stop(
-            event, form.details(), utcnow(), actor=current_user._get_current_object()
-        ),
+        lambda: itinerary.add_stop(event, form.details(), utcnow(), actor=current_account()),
     )
     if changes is None:
         return _render_stop_form(form, event, status=409)
@@ -90,9 +88,7 @@ def edit(slug: str, stop_id: int):
         return _render_stop_form(form, event, stop, 422)
     changes = save(
         form,
-        lambda: itinerary.update_stop(
-            stop, form.details(), utcnow(), actor=current_user._get_current_object()
-        ),
+        lambda: itinerary.update_stop(stop, form.details(), utcnow(), actor=current_account()),
     )
     if changes is None:
         return _render_stop_form(form, event, stop, 409)
@@ -113,7 +109,7 @@ def move(slug: str, stop_id: int):
         abort(400)
     if _itinerary_closed(event):
         return to_event_page(event)
-    changes = itinerary.move_stop(stop, offset, utcnow(), actor=current_user._get_current_object())
+    changes = itinerary.move_stop(stop, offset, utcnow(), actor=current_account())
     db.session.commit()
     change_summary(changes)
     return redirect(url_for("organizer.events.show", slug=event.slug, _anchor="itinerary"))
@@ -126,7 +122,7 @@ def delete(slug: str, stop_id: int):
     check_csrf()
     if _itinerary_closed(event):
         return to_event_page(event)
-    changes = itinerary.remove_stop(stop, utcnow(), actor=current_user._get_current_object())
+    changes = itinerary.remove_stop(stop, utcnow(), actor=current_account())
     db.session.commit()
     flash(_("Stop removed."), "ok")
     change_summary(changes)

@@ -4,6 +4,7 @@ account reaches only its dashboard and the host lists of its organization's even
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
+from app.accounts.current import current_account
 from app.db_types import utcnow
 from app.events import access
 from app.organizer import queries
@@ -38,7 +39,7 @@ def require_sign_in() -> None:
 @bp.get("/")
 def dashboard():
     now = utcnow()
-    user = current_user._get_current_object()
+    user = current_account()
     visible = access.visible_events(user)
     upcoming = queries.upcoming_for_organizers(now, visible)
     past = queries.recent_past_for_organizers(now, visible)

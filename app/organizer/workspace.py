@@ -14,11 +14,24 @@ from app.invitations.views import bp as invitations_bp
 from app.organizer.attendees_views import bp as attendees_bp
 from app.organizer.checkin_views import bp as checkin_bp
 from app.organizer.event_views import bp as events_bp
+from app.organizer.inbound_views import bp as inbound_bp
+from app.organizer.security_export_views import bp as security_export_bp
+from app.organizer.security_list_views import bp as security_list_bp
 from app.organizer.stop_views import bp as stops_bp
 from app.organizer.views import bp
 from app.rsvps.attendee_list import SEARCH_MAX_LENGTH, SearchTooLong
 
-for child in (events_bp, stops_bp, attendees_bp, checkin_bp, invitations_bp, audit_bp):
+for child in (
+    events_bp,
+    stops_bp,
+    attendees_bp,
+    checkin_bp,
+    invitations_bp,
+    inbound_bp,
+    security_list_bp,
+    audit_bp,
+    security_export_bp,
+):
     bp.register_blueprint(child)
 
 

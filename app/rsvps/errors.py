@@ -49,3 +49,11 @@ class NotInvited(RsvpError):
 
     def __init__(self):
         super().__init__("not invited")
+
+
+class DetailsRequired(RsvpError):
+    """The event's venue keeps a security list: attending needs the details it asks
+    (app/security_lists)."""
+
+    def __init__(self):
+        super().__init__("the venue's security list needs this attendee's details")

@@ -16,7 +16,10 @@ from app.forms import (
     single_line,
     strip_filter,
 )
+from app.i18n import current_language
 from app.rsvps.models import Rsvp
+from app.security_lists.forms import SecurityFields
+from app.security_lists.queries import collects_details, has_details
 
 LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("es", "Español")]
 RESPONSE_CHOICES = [
@@ -25,8 +28,9 @@ RESPONSE_CHOICES = [
 ]
 
 
-class AnswerFields(BaseForm):
-    """What both forms ask: the response, guests, language and needs."""
+class AnswerFields(SecurityFields):
+    """What both forms ask: the response, guests, language and needs; and, at a venue that
+    keeps a security list, the details it asks of those attending."""
 
     response = RadioField(
         _l("Will you attend?"),
@@ -45,24 +49,32 @@ class AnswerFields(BaseForm):
         validators=[Optional(), Length(max=1000), no_control_characters],
     )
 
-    def fit_to(self, event: Event) -> None:
-        """Offer 0..the event's guest limit, or drop the question when guests aren't allowed."""
+    def fit_to(self, event: Event, rsvp: Rsvp | None = None) -> None:
+        """Offer 0..the event's guest limit, or drop the question when guests aren't allowed.
+        Ask the venue's details, unless `rsvp` has them on record already (they are corrected
+        on the personal page, apart from the answer)."""
         if event.allows_guests:
             self.guests.choices = [SelectChoice(n, str(n)) for n in range(event.guest_limit + 1)]
         else:
             del self.guests
+        security_list = collects_details(event)
+        if rsvp is not None and security_list is not None and has_details(rsvp):
+            security_list = None
+        self.ask_details(security_list, current_language())
 
     @classmethod
-    def for_rsvp(cls, rsvp: Rsvp, **data) -> Self:
-        """The form showing an RSVP's current answer; on POST, what was sent takes precedence."""
+    def for_rsvp(cls, rsvp: Rsvp, *, unsent: bool = False, **data) -> Self:
+        """The form showing an RSVP's current answer; on POST, what was sent takes precedence
+        (unless `unsent`: the POST was another form's on the same page)."""
         current = {
             "response": "yes" if rsvp.status.is_attending else "no",
             "guests": rsvp.guests,
             "language": rsvp.language,
             "needs": rsvp.needs,
         }
-        form = cls(data=current | data)
-        form.fit_to(rsvp.event)
+        sent = {"formdata": None} if unsent else {}
+        form = cls(data=current | data, **sent)
+        form.fit_to(rsvp.event, rsvp)
         return form
 
     def answer_changes(self) -> dict:
@@ -77,6 +89,10 @@ class AnswerFields(BaseForm):
     @property
     def attending(self) -> bool:
         return self.response.data == "yes"
+
+    @property
+    def wants_details(self) -> bool:
+        return self.attending  # nobody not coming is asked for their ID
 
     @property
     def guest_count(self) -> int:

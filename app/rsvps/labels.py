@@ -6,6 +6,7 @@ from flask_babel import ngettext
 
 from app.rsvps.errors import (
     ClosedReason,
+    DetailsRequired,
     NotEnoughSeats,
     NotInvited,
     PartyTooLarge,
@@ -47,6 +48,10 @@ def error_message(error: RsvpError) -> str:
         )
     if isinstance(error, NotInvited):
         return _("This event is by invitation only: please answer from your invitation's link.")
+    if isinstance(error, DetailsRequired):
+        return _(
+            "The venue keeps a security list: please fill in the details it asks for every visitor."
+        )
     if isinstance(error, TooManyGuests):
         return _("At most %(limit)s guests.", limit=error.limit)
     raise error

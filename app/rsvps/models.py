@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db_types import UTCDateTime, db_enum, utcnow
 from app.events.models import Event
 from app.extensions import db
+from app.security_lists.models import SecurityDetails
 from app.text import fold
 
 
@@ -71,12 +72,22 @@ class Rsvp(db.Model):
     # of their seat and a REQUEST after it raise it (app.ical.advance_attendee_sequence).
     ical_sequence_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
+    # The last answer from the person's calendar app (app/inbound): its PARTSTAT (ACCEPTED,
+    # TENTATIVE, DECLINED) and the note typed with it, shown to organizers.
+    calendar_partstat: Mapped[str | None] = mapped_column(String(20))
+    calendar_comment: Mapped[str | None] = mapped_column(Text)
+    calendar_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="rsvps")
+    # What the venue's security list asks, when the event has one (encrypted at rest).
+    security_details: Mapped[SecurityDetails | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<Rsvp {self.id} {self.status.value}>"

@@ -11,7 +11,7 @@ organizer changes an existing answer. Every caller gets that rule here, not in a
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,9 @@ from app.events.locking import lock_event
 from app.events.models import Event, EventStatus, Visibility
 from app.extensions import db
 from app.invitations.models import Invitation
+from app.invitations.queries import invitation_of
 from app.mail.models import OutboxMessage
+from app.privacy.retention import erase_attendee
 from app.rsvps import notifications
 from app.rsvps.errors import (
     ClosedReason,
@@ -34,6 +36,7 @@ from app.rsvps.errors import (
 )
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import email_key, find_rsvp, seats_taken
+from app.security_lists import services as security_lists
 from app.tokens import revoke_tokens
 
 if TYPE_CHECKING:
@@ -51,6 +54,8 @@ class Result(enum.StrEnum):
 
     RECORDED = "recorded"  # a new RSVP, or one changed through the invitation that proves it
     LINK_SENT = "link_sent"  # the address had answered: nothing changed, its owner was emailed
+    # A calendar app repeated the answer on record: only its own fields changed, nobody emailed.
+    UNCHANGED = "unchanged"
 
 
 @dataclass
@@ -69,6 +74,8 @@ class Answer:
     share_with_host: bool = False
     # When fewer seats are left than the party needs: wait for them all rather than be told.
     join_waitlist: bool = False
+    # What the venue's security list asks, when the event has one (app/security_lists).
+    security: security_lists.GivenDetails | None = None
 
 
 @dataclass
@@ -252,9 +259,11 @@ def submit_answer(
     """
     check_invitation(event, invitation)
     if invitation is not None:
-        answer.email = invitation.email
+        answer = replace(answer, email=invitation.email)  # a copy: the caller's stays as typed
     event = lock_event(event)
     _check_open(event, now, answer.guests if answer.attending else 0)
+    if answer.attending:  # before the lookup, like every refusal: the reply reveals nothing
+        security_lists.check_answer_details(event, answer.security, now, answer.organization)
     rsvp = find_rsvp(event, answer.email)
     if invitation is None:
         _check_party_fits(event, answer)  # for every address alike: the reply reveals nothing
@@ -274,6 +283,9 @@ def submit_answer(
     rsvp.language = answer.language
     rsvp.needs = answer.needs
     rsvp.share_with_host = answer.share_with_host
+    rsvp.calendar_partstat = None  # a "maybe" from the calendar is replaced by this answer
+    if answer.attending:
+        security_lists.take_details(rsvp, answer.security, now)
     return _finish(event, rsvp, answer.attending, answer.guests, now, created, previous)
 
 
@@ -318,17 +330,22 @@ def change_answer(
     by_organizer: bool = False,
     notify: bool = True,
     actor: User | None = None,
+    details: security_lists.GivenDetails | None = None,
 ) -> Outcome:
     """A change of response, guests, language or needs: from the manage link, or by an
     organizer on the attendee's behalf (who may do so after RSVPs close, and may choose not to
     email the attendee about it). The organizer's change is logged for `actor`, field by
-    field, and so is any seat it frees for the waitlist."""
+    field, and so is any seat it frees for the waitlist. `details` are the venue's security
+    list's, for someone attending who has none on record yet."""
     event = lock_event(rsvp.event)
     _check_open(event, now, guests if attending else 0, by_organizer)
     watch = audit.Watch(actor, rsvp)
     previous = rsvp.status
     rsvp.language = language
     rsvp.needs = needs
+    rsvp.calendar_partstat = None  # a "maybe" from the calendar is replaced by this answer
+    if attending:
+        security_lists.take_details(rsvp, details, now)
     return _finish(event, rsvp, attending, guests, now, False, previous, notify, watch)
 
 
@@ -340,16 +357,104 @@ def cancel_rsvp(rsvp: Rsvp, now: datetime) -> Outcome:
         raise RsvpsClosed(reason)
     previous = rsvp.status
     _set_status(rsvp, RsvpStatus.CANCELLED, now)
+    security_lists.forget_details(rsvp)
     notifications.queue_cancelled(rsvp, had_invite=previous is RsvpStatus.CONFIRMED)
     promoted = fill_free_seats(event, now)
     return Outcome(rsvp=rsvp, created=False, previous_status=previous, promoted=promoted)
 
 
+def delete_rsvp_and_data(rsvp: Rsvp, now: datetime) -> list[Rsvp]:
+    """The attendee deletes their RSVP and everything stored about them (the right of
+    cancellation): the rows go, not just the answer, and their links with them. Allowed at any
+    time, even after RSVPs close. Their seat goes to the waitlist (those seated are returned,
+    and emailed); the audit log records that an attendee did it, not who."""
+    event = lock_event(rsvp.event)
+    rsvp_id = rsvp.id
+    erase_attendee(rsvp)
+    audit.log_attendee_action("deleted", "rsvp", event, rsvp_id)
+    return fill_free_seats(event, now)
+
+
+# A calendar app's PARTSTAT, and whether it attends. TENTATIVE does: a "maybe" without a seat
+# could not get one back once the event fills, so it holds one (or a place in line) like a
+# "yes", and organizers see it marked tentative (Rsvp.calendar_partstat).
+CALENDAR_ATTENDING = {"ACCEPTED": True, "TENTATIVE": True, "DECLINED": False}
+# The note typed in a calendar app is shown to organizers; a longer one is cut.
+CALENDAR_COMMENT_LIMIT = 1000
+
+
+def answer_from_calendar(
+    event: Event,
+    partstat: str,
+    now: datetime,
+    *,
+    rsvp: Rsvp | None = None,
+    invitation: Invitation | None = None,
+    guests: int | None = None,
+    comment: str | None = None,
+    replied_at: datetime | None = None,
+) -> Outcome:
+    """An answer from the person's calendar app (app/inbound): to their RSVP, or through their
+    invitation as its link would answer (it pins the address, and makes the RSVP if none).
+
+    ACCEPTED and TENTATIVE attend, with a seat or on the waitlist (a calendar cannot be asked
+    whether a party would rather wait, so it waits); DECLINED does not, and its seat goes to the
+    waitlist. Guests above the event's limit are cut to it; `guests` None or 0 keeps the RSVP's
+    (Google sends 0 for everyone who never used its guest count). An answer the RSVP already
+    has changes only the calendar fields and emails nobody (Result.UNCHANGED): a confirmation
+    would carry a new invitation, and each "Yes" to it would bring another.
+
+    The calendar fields are set before the confirmation is written, so that its invitation
+    says TENTATIVE to a tentative attendee (app/ical.py).
+    """
+    if partstat not in CALENDAR_ATTENDING:
+        raise ValueError(f"not an answer: PARTSTAT {partstat!r}")
+    attending = CALENDAR_ATTENDING[partstat]
+    if invitation is not None:
+        check_invitation(event, invitation)
+    event = lock_event(event)
+    _check_open(event, now, 0)
+    if rsvp is None and invitation is not None:
+        rsvp = find_rsvp(event, invitation.email)  # looked up under the lock: one per address
+    if rsvp is None and invitation is None:
+        raise ValueError("a calendar answer needs an RSVP or an invitation")
+    created = rsvp is None
+    previous = None if created else rsvp.status
+    kept = 0 if created else rsvp.guests  # 0 is Google's default: it keeps the web's guests
+    guests = min(guests, event.guest_limit) if guests else kept
+    unchanged = not created and attending == rsvp.status.is_attending
+    if unchanged and (not attending or guests == rsvp.guests):
+        _record_calendar_answer(rsvp, partstat, comment, replied_at or now)
+        db.session.flush()
+        return Outcome(rsvp, False, previous, result=Result.UNCHANGED)
+    if attending and guests > event.guest_limit:
+        raise TooManyGuests(event.guest_limit)  # kept from before the limit was lowered
+    if created:
+        rsvp = new_rsvp(event, invitation.email)
+        rsvp.name = (invitation.name or invitation.email)[:120]  # an invitation may have no name
+        rsvp.organization = ""
+        rsvp.language = invitation.language
+    _record_calendar_answer(rsvp, partstat, comment, replied_at or now)
+    return _finish(event, rsvp, attending, guests, now, created, previous)
+
+
+def _record_calendar_answer(
+    rsvp: Rsvp, partstat: str, comment: str | None, replied_at: datetime
+) -> None:
+    rsvp.calendar_partstat = partstat
+    rsvp.calendar_comment = (comment or "").strip()[:CALENDAR_COMMENT_LIMIT] or None
+    rsvp.calendar_replied_at = replied_at
+
+
 def replace_links(rsvp: Rsvp) -> None:
-    """Revoke every link to this RSVP (manage page, calendar feed, check-in code) and email
-    new ones to its address. They go by email, never onto the page, so that someone holding a
+    """Revoke every link to this RSVP (manage page, calendar feed, check-in code, the reply
+    address of its calendar invitations, and the invitation it was made from) and email new
+    ones to its address. They go by email, never onto the page, so that someone holding a
     leaked link cannot use it to take the new one."""
     revoke_tokens(rsvp)
+    invitation = invitation_of(rsvp)
+    if invitation is not None:
+        revoke_tokens(invitation)  # its link and reply address answer for this RSVP too
     notifications.queue_new_links(rsvp)
 
 
@@ -364,6 +469,12 @@ def _finish(
     notify: bool = True,
     watch: audit.Watch | None = None,
 ) -> Outcome:
+    # Every way of answering meets here: a seat at a venue with a security list comes with
+    # the details it asks, and someone not coming leaves none behind.
+    if attending:
+        security_lists.require_details(event, rsvp)
+    else:
+        security_lists.forget_details(rsvp)
     _place(event, rsvp, attending, guests if attending else 0, now)
     db.session.flush()
     if watch is not None:

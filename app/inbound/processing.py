@@ -1,0 +1,520 @@
+"""Applying what came back by mail: calendar apps' answers to our invitations, and bounces.
+
+The receivers store each message first (app/inbound/receiving.py), then call
+`process_received()`, which applies every stored message in a transaction of its own. Whatever
+happens, a message leaves RECEIVED: APPLIED, IGNORED (deliberately changed nothing, with a
+reason) or UNAPPLIED (could not be applied: an organizer reads it and may `apply_again` or
+`dismiss` it). It is never deleted.
+
+Whose answer it is comes from the address it was sent to: its token names the RSVP or the
+invitation. The ATTENDEE written in the answer may be an alias or in other letters (Outlook),
+so it only adds a note. Every change goes through the RSVP services under the event's lock,
+exactly as an answer on the web does, so a reply, a web answer and the mail worker never
+oversell seats, and the person gets the usual email in their language.
+
+Decisions:
+
+- TENTATIVE attends: a "maybe" that held no seat could not get one back once the event fills.
+  It takes a seat (or a place on the waitlist) and is stored as `calendar_partstat` TENTATIVE,
+  so organizers see "tentative" and later invitations say so to the person's calendar.
+- Guests come from Google's X-NUM-GUESTS. More than the event allows are cut to its limit, and
+  the message's detail says so: the person is seated rather than refused. 0 (Google's default)
+  never removes guests given on the web.
+- An answer the RSVP already has (a "Yes" to the invitation a "yes" on the web sent) changes
+  only the calendar fields and emails nobody; otherwise every "Yes" would bring back an email.
+- Duplicates and answers overtaken by later ones: the APPLIED messages of the same RSVP are
+  parsed again (a handful at most) and compared by UID, SEQUENCE and DTSTAMP, the order a
+  calendar gives its own answers (RFC 5546 §2.1.5). This stores nothing extra and also catches
+  the same answer received twice (SMTP and IMAP) or resent by Outlook under a new Message-ID.
+- An answer older than the person's invitation (its SEQUENCE below the event's plus the RSVP's
+  offset, app/ical.py) was overtaken by a change or a cancellation we sent: ignored.
+- A proposal of a new time (COUNTER) changes nothing: the person is emailed their personal link.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from app.audit import services as audit
+from app.db_types import utcnow
+from app.events.locking import lock_event
+from app.events.models import Event
+from app.extensions import db
+from app.inbound import bounces
+from app.inbound.itip import CalendarReply, NotACalendarReply, parse_reply
+from app.inbound.models import InboundMessage, InboundStatus
+from app.inbound.notifications import queue_counter_reply
+from app.invitations.models import Invitation
+from app.invitations.queries import answer_of
+from app.mail.models import OutboxMessage
+from app.rsvps.errors import (
+    ClosedReason,
+    NotEnoughSeats,
+    NotInvited,
+    RsvpError,
+    RsvpsClosed,
+    TooManyGuests,
+)
+from app.rsvps.models import Rsvp, RsvpStatus
+from app.rsvps.queries import email_key
+from app.rsvps.services import CALENDAR_ATTENDING, Result, answer_from_calendar, closed_reason
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+
+log = logging.getLogger(__name__)
+
+# Tries before a message still RECEIVED (its worker killed mid-way, the database away) is
+# given up on and left to an organizer. Concurrent workers may count one try twice.
+MAX_ATTEMPTS = 5
+# Earlier answers of the same RSVP compared with a new one (newest first).
+EARLIER_ANSWERS = 20
+DETAIL_LIMIT = 4000
+
+
+class Reason(enum.StrEnum):
+    """Why a message was ignored or not applied: the organizer page says each in words."""
+
+    # UNAPPLIED: an organizer should read the message.
+    NO_CALENDAR = "no_calendar"  # a person's typed reply, or a client we cannot read
+    UNREADABLE_MESSAGE = "unreadable_message"  # headers or MIME too broken to read
+    NO_METHOD = "no_method"  # a calendar file that is not an iTIP message
+    UNSUPPORTED_METHOD = "unsupported_method"  # not REPLY or COUNTER
+    UNREADABLE_CALENDAR = "unreadable_calendar"
+    UNREADABLE_TNEF = "unreadable_tnef"
+    TNEF_WITHOUT_CALENDAR = "tnef_without_calendar"
+    NOT_ENOUGH_SEATS = "not_enough_seats"  # more guests than the seats left
+    TOO_MANY_GUESTS = "too_many_guests"
+    REFUSED = "refused"  # another rule of the RSVP services
+    ERROR = "error"  # a bug: see the log
+    GAVE_UP = "too_many_attempts"
+    # IGNORED: nothing to do.
+    AUTO_REPLY = "auto_reply"  # out of office and the like
+    ADDRESSEE_GONE = "addressee_gone"  # its RSVP, invitation or sent message was deleted
+    WRONG_EVENT = "wrong_event"  # another event's UID
+    STALE = "stale_sequence"  # an answer to an invitation that was since replaced
+    SUPERSEDED = "superseded"  # a later answer from the same calendar was applied first
+    DUPLICATE = "duplicate"
+    COUNTER = "counter_proposal"  # the person was emailed their personal link
+    UNSUPPORTED_PARTSTAT = "unsupported_partstat"  # NEEDS-ACTION, DELEGATED …
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_STARTED = "event_started"  # started or over
+    RSVPS_CLOSED = "rsvps_closed"  # past the RSVP deadline
+    NOT_PUBLISHED = "not_published"
+    NOT_INVITED = "not_invited"  # the invitation was revoked
+    NOT_A_BOUNCE = "not_a_bounce"  # mail to a bounce address that is no delivery report
+    BOUNCE_DELAYED = "bounce_delayed"
+    BOUNCE_NOT_FAILED = "bounce_not_failed"  # a report of delivery, relay …
+
+
+_IGNORED_NON_REPLIES = frozenset({Reason.AUTO_REPLY})
+
+_CLOSED = {
+    ClosedReason.CANCELLED: Reason.EVENT_CANCELLED,
+    ClosedReason.STARTED: Reason.EVENT_STARTED,
+    ClosedReason.DEADLINE_PASSED: Reason.RSVPS_CLOSED,
+    ClosedReason.NOT_PUBLISHED: Reason.NOT_PUBLISHED,
+}
+
+# What organizers may act on again.
+ACTIONABLE = (InboundStatus.UNAPPLIED, InboundStatus.IGNORED)
+
+
+class InboundError(Exception):
+    """An organizer's action on a message cannot be done; the view says so."""
+
+
+class NotActionable(InboundError):
+    """The message was applied or dismissed meanwhile (or is still waiting to be)."""
+
+    def __init__(self, status: InboundStatus):
+        super().__init__(status.value)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: InboundStatus
+    reason: str | None
+    detail: str
+
+
+def _applied(detail: str) -> Verdict:
+    return Verdict(InboundStatus.APPLIED, None, detail)
+
+
+def _ignored(reason: Reason, detail: str) -> Verdict:
+    return Verdict(InboundStatus.IGNORED, reason, detail)
+
+
+def _unapplied(reason: str, detail: str) -> Verdict:
+    return Verdict(InboundStatus.UNAPPLIED, reason, detail)
+
+
+# Taking messages in turn
+
+
+def process_received(now: datetime | None = None, limit: int = 100) -> int:
+    """Apply up to `limit` RECEIVED messages, oldest first, each in a transaction of its own
+    (it commits: call it with nothing pending). Returns how many it handled; a message another
+    worker is applying is left to it.
+
+    A failure rolls back that message's changes only and records it UNAPPLIED with the reason;
+    a database that cannot be reached leaves it RECEIVED for the next pass, MAX_ATTEMPTS times.
+    """
+    ids = db.session.scalars(
+        db.select(InboundMessage.id)
+        .where(InboundMessage.status == InboundStatus.RECEIVED)
+        .order_by(InboundMessage.received_at, InboundMessage.id)
+        .limit(limit)
+    ).all()
+    db.session.rollback()  # no read transaction held between messages
+    return sum(1 for message_id in ids if _process_one(message_id, now or utcnow()))
+
+
+def _process_one(message_id: int, now: datetime) -> bool:
+    # The try is counted in a commit of its own: a message that kills its worker every time
+    # (rather than raising) is given up on, not retried forever.
+    try:
+        counted = _update_received(message_id, attempts=InboundMessage.attempts + 1)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("inbound message %s: could not count the attempt", message_id)
+        return False
+    if not counted:
+        return False
+    try:
+        # Writing the row again in the applying transaction makes this worker its only one:
+        # another waits for the commit, then finds it no longer RECEIVED.
+        if not _update_received(message_id, handled_at=now):
+            db.session.rollback()
+            return False
+        message = db.session.get(InboundMessage, message_id, populate_existing=True)
+        if message.attempts > MAX_ATTEMPTS:
+            verdict = _unapplied(Reason.GAVE_UP, f"given up after {MAX_ATTEMPTS} attempts")
+        else:
+            verdict = _apply_safely(message, now)
+        _record(message, verdict, now)
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        log.exception("inbound message %s could not be applied", message_id)
+        if isinstance(error, OperationalError):
+            return False  # the database, not the message: the next pass tries again
+        return _record_failure(message_id, error, now)
+    log.info("inbound message %s: %s %s", message_id, verdict.status, verdict.reason or "")
+    return True
+
+
+def _update_received(message_id: int, **values) -> bool:
+    """Update the message if it is still RECEIVED; whether it was."""
+    result = db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == message_id, InboundMessage.status == InboundStatus.RECEIVED)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _record_failure(message_id: int, error: Exception, now: datetime) -> bool:
+    try:
+        recorded = _update_received(
+            message_id,
+            status=InboundStatus.UNAPPLIED,
+            reason=Reason.ERROR.value,
+            detail=_describe(error),
+            handled_at=now,
+        )
+        db.session.commit()
+        return recorded
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("inbound message %s: could not record the failure", message_id)
+        return False
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:DETAIL_LIMIT]
+
+
+def _record(message: InboundMessage, verdict: Verdict, now: datetime) -> None:
+    message.status = verdict.status
+    message.reason = verdict.reason
+    message.detail = verdict.detail[:DETAIL_LIMIT]
+    message.handled_at = now
+
+
+def _apply_safely(message: InboundMessage, now: datetime) -> Verdict:
+    """Apply the message in a savepoint: whatever stops it undoes its changes, and says why."""
+    try:
+        with db.session.begin_nested():
+            return _apply(message, now)
+    except NotACalendarReply as error:
+        status = (
+            InboundStatus.IGNORED
+            if error.reason in _IGNORED_NON_REPLIES
+            else InboundStatus.UNAPPLIED
+        )
+        return Verdict(status, error.reason, error.detail)
+    except RsvpError as error:
+        return _refused(error)
+    except SQLAlchemyError:
+        raise  # the transaction itself is in doubt: the caller rolls it back
+    except Exception as error:
+        log.exception("inbound message %s could not be applied", message.id)
+        return _unapplied(Reason.ERROR, _describe(error))
+
+
+def _refused(error: RsvpError) -> Verdict:
+    """An RSVP rule said no: ignored when nothing could change that, otherwise for an
+    organizer (who may add seats, say, and apply it again)."""
+    if isinstance(error, RsvpsClosed):
+        return _ignored(_CLOSED[error.reason], f"RSVPs are closed: {error.reason.value}")
+    if isinstance(error, NotInvited):
+        return _ignored(Reason.NOT_INVITED, "the invitation was revoked")
+    if isinstance(error, NotEnoughSeats):
+        return _unapplied(
+            Reason.NOT_ENOUGH_SEATS,
+            f"asked for more guests than the seats left ({error.seats_left} guests would fit); "
+            "the answer on record is unchanged",
+        )
+    if isinstance(error, TooManyGuests):
+        return _unapplied(Reason.TOO_MANY_GUESTS, f"the event allows {error.limit} guests")
+    return _unapplied(Reason.REFUSED, str(error))
+
+
+# Applying one message
+
+
+def _apply(message: InboundMessage, now: datetime) -> Verdict:
+    if message.outbox_message_id is not None:
+        return _apply_bounce(message, now)
+    rsvp = db.session.get(Rsvp, message.rsvp_id) if message.rsvp_id else None
+    invitation = None
+    if message.invitation_id is not None:
+        invitation = db.session.get(Invitation, message.invitation_id)
+    if rsvp is None and invitation is not None:
+        rsvp = answer_of(invitation)  # the invitee answered since: their RSVP is the answer
+    person = rsvp or invitation
+    if person is None:
+        return _ignored(Reason.ADDRESSEE_GONE, "the RSVP or invitation it answers was deleted")
+    reply = parse_reply(message.raw)
+    # Under the event's lock from here: answers for the same person are compared, and
+    # applied, one at a time.
+    event = lock_event(person.event)
+    if rsvp is not None:
+        message.rsvp_id = rsvp.id
+    refusal = _check_reply(message, reply, event, rsvp, now)
+    if refusal is not None:
+        return refusal
+    notes = _notes(reply, person, event)
+    if reply.method == "COUNTER":
+        emailed = queue_counter_reply(person, now)
+        said = [
+            "Proposed a new time; nothing changed.",
+            "Emailed their personal link." if emailed else "Their link was emailed lately.",
+            *([f'Their note: "{reply.comment}"'] if reply.comment else []),
+        ]
+        return _ignored(Reason.COUNTER, " ".join([*said, *notes]))
+    if reply.partstat not in CALENDAR_ATTENDING:
+        return _ignored(Reason.UNSUPPORTED_PARTSTAT, f"PARTSTAT {reply.partstat}")
+    outcome = answer_from_calendar(
+        event,
+        reply.partstat,
+        now,
+        rsvp=rsvp,
+        invitation=invitation,
+        guests=reply.guests,
+        comment=reply.comment,
+        replied_at=message.received_at,
+    )
+    message.rsvp_id = outcome.rsvp.id
+    return _applied(" ".join([_summary(reply, outcome.rsvp, outcome.result), *notes]))
+
+
+def _check_reply(
+    message: InboundMessage,
+    reply: CalendarReply,
+    event: Event,
+    rsvp: Rsvp | None,
+    now: datetime,
+) -> Verdict | None:
+    """Why the answer must change nothing, if it must."""
+    if reply.uid != event.uid:
+        return _ignored(Reason.WRONG_EVENT, f"UID {reply.uid} is not this event's ({event.uid})")
+    closed = closed_reason(event, now)
+    if closed is not None:
+        return _ignored(_CLOSED[closed], f"RSVPs are closed: {closed.value}")
+    current = event.sequence + (rsvp.ical_sequence_offset if rsvp is not None else 0)
+    if reply.sequence < current:
+        return _ignored(
+            Reason.STALE,
+            f"answers SEQUENCE {reply.sequence}; the person's invitation is at {current}",
+        )
+    if rsvp is not None:
+        return _compare_with_earlier(message, reply, rsvp)
+    return None
+
+
+def _compare_with_earlier(
+    message: InboundMessage, reply: CalendarReply, rsvp: Rsvp
+) -> Verdict | None:
+    earlier_messages = db.session.scalars(
+        db.select(InboundMessage)
+        .where(
+            InboundMessage.rsvp_id == rsvp.id,
+            InboundMessage.status == InboundStatus.APPLIED,
+            InboundMessage.id != message.id,
+        )
+        .order_by(InboundMessage.id.desc())
+        .limit(EARLIER_ANSWERS)
+    )
+    for other in earlier_messages:
+        try:
+            earlier = parse_reply(other.raw)
+        except NotACalendarReply:
+            continue
+        if earlier.uid != reply.uid:
+            continue
+        if _same_answer(earlier, reply):
+            return _ignored(Reason.DUPLICATE, f"the same answer as message {other.id}")
+        if _newer(earlier, reply):
+            return _ignored(Reason.SUPERSEDED, f"message {other.id} is a later answer")
+    return None
+
+
+def _same_answer(a: CalendarReply, b: CalendarReply) -> bool:
+    same = (a.sequence, a.dtstamp) == (b.sequence, b.dtstamp)
+    if a.dtstamp is None:  # nothing orders them: only an identical answer is the same one
+        same = same and (a.partstat, a.comment, a.guests) == (b.partstat, b.comment, b.guests)
+    return same
+
+
+def _newer(a: CalendarReply, b: CalendarReply) -> bool:
+    if a.sequence != b.sequence:
+        return a.sequence > b.sequence
+    return a.dtstamp is not None and b.dtstamp is not None and a.dtstamp > b.dtstamp
+
+
+def _notes(reply: CalendarReply, person: Rsvp | Invitation, event: Event) -> list[str]:
+    notes = []
+    if email_key(reply.attendee_email) != email_key(person.email):
+        notes.append(
+            f"The answer names {reply.attendee_email}; it was sent to {person.email}'s "
+            "reply address, which decides whose answer it is."
+        )
+    if reply.method == "REPLY" and reply.guests and reply.guests > event.guest_limit:
+        notes.append(
+            f"Asked for {reply.guests} guests; the event allows {event.guest_limit}: "
+            f"recorded with {event.guest_limit}."
+        )
+    return notes
+
+
+_STATUS_WORDS = {
+    RsvpStatus.CONFIRMED: "confirmed",
+    RsvpStatus.WAITLISTED: "on the waitlist",
+    RsvpStatus.DECLINED: "not attending",
+    RsvpStatus.CANCELLED: "cancelled",
+}
+
+
+def _summary(reply: CalendarReply, rsvp: Rsvp, result: Result) -> str:
+    status = _STATUS_WORDS[rsvp.status]
+    if rsvp.guests and rsvp.status.is_attending:
+        status += f" with {rsvp.guests} guest{'s' if rsvp.guests != 1 else ''}"
+    if result is Result.UNCHANGED:
+        return f"{reply.partstat.capitalize()}: no change, already {status}."
+    return f"{reply.partstat.capitalize()}: now {status}."
+
+
+def _apply_bounce(message: InboundMessage, now: datetime) -> Verdict:
+    outbox_message = db.session.get(OutboxMessage, message.outbox_message_id)
+    result = bounces.apply_bounce(outbox_message, message.raw, now)
+    if result.applied:
+        return _applied(result.detail)
+    return _ignored(Reason(result.reason), result.detail)
+
+
+# Organizer actions
+
+
+def apply_again(message: InboundMessage, now: datetime, actor: User) -> InboundMessage:
+    """Apply an UNAPPLIED or IGNORED message again, by the rules of now (say, after adding
+    seats): its status, reason and detail are replaced by the new outcome, which may be
+    UNAPPLIED or IGNORED again. Logged for `actor`. Flushes; the caller commits.
+
+    Raises NotActionable if the message is no longer UNAPPLIED or IGNORED.
+    """
+    _take(message, attempts=InboundMessage.attempts + 1, handled_at=now)
+    before = message.status
+    verdict = _apply_safely(message, now)
+    _record(message, verdict, now)
+    _log(actor, "applied_again", message, before=before.value, reason=verdict.reason)
+    db.session.flush()
+    return message
+
+
+def dismiss(message: InboundMessage, now: datetime, actor: User) -> InboundMessage:
+    """Set an UNAPPLIED or IGNORED message aside (DISMISSED): the organizer has dealt with it.
+    Its reason and detail stay. Logged for `actor`. Flushes; the caller commits.
+
+    Raises NotActionable if the message is no longer UNAPPLIED or IGNORED.
+    """
+    before = message.status
+    _take(message, status=InboundStatus.DISMISSED, handled_at=now)
+    _log(actor, "dismissed", message, before=before.value, reason=message.reason)
+    db.session.flush()
+    return message
+
+
+def _take(message: InboundMessage, **values) -> None:
+    """Update the message if an organizer may still act on it, else raise NotActionable:
+    two organizers (or two clicks) act on it once."""
+    db.session.flush()
+    result = db.session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == message.id, InboundMessage.status.in_(ACTIONABLE))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(message)
+    if result.rowcount != 1:
+        raise NotActionable(message.status)
+
+
+def _log(actor: User, action: str, message: InboundMessage, **details) -> None:
+    audit.log_action(
+        actor,
+        action,
+        "inbound_message",
+        _event_of(message),
+        label=f"message {message.id} from {message.envelope_from}",
+        message=message.id,
+        status=message.status.value,
+        **details,
+    )
+
+
+def _event_of(message: InboundMessage) -> Event | None:
+    """The event a message is about; a bounce's is its email's attendee's, if any."""
+    if message.event is not None:
+        return message.event
+    outbox_message = (
+        db.session.get(OutboxMessage, message.outbox_message_id)
+        if message.outbox_message_id
+        else None
+    )
+    if outbox_message is not None and outbox_message.rsvp_id is not None:
+        rsvp = db.session.get(Rsvp, outbox_message.rsvp_id)
+        return rsvp.event if rsvp is not None else None
+    return None
