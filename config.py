@@ -79,10 +79,13 @@ class Config:
     INBOUND_EMAIL_DOMAIN = (os.environ.get("INBOUND_EMAIL_DOMAIN") or "").strip().lower() or None
     INBOUND_REPLY_LOCAL_PART = os.environ.get("INBOUND_REPLY_LOCAL_PART", "events")
     INBOUND_BOUNCE_LOCAL_PART = os.environ.get("INBOUND_BOUNCE_LOCAL_PART", "bounces")
-    # `receive-mail`: the largest message taken, and how many an envelope sender (a bounce
-    # address, for bounces) may leave per hour before being told to come back later.
-    INBOUND_MAX_BYTES = _env_int("INBOUND_MAX_BYTES", 10 * 1024 * 1024)
+    # `receive-mail`: the largest message taken (a calendar answer is a few kilobytes), how
+    # many an envelope sender (a bounce address, for bounces) may leave per hour, and how many
+    # one reply or bounce address may receive per hour, before being told to come back later.
+    # The envelope sender is whatever the sender claims: the per-address limit holds anyway.
+    INBOUND_MAX_BYTES = _env_int("INBOUND_MAX_BYTES", 1024 * 1024)
     INBOUND_MAX_PER_SENDER_PER_HOUR = _env_int("INBOUND_MAX_PER_SENDER_PER_HOUR", 60)
+    INBOUND_MAX_PER_ADDRESS_PER_HOUR = _env_int("INBOUND_MAX_PER_ADDRESS_PER_HOUR", 30)
     # STARTTLS for `receive-mail` as the MX itself (PEM files; both or neither).
     INBOUND_TLS_CERT_FILE = os.environ.get("INBOUND_TLS_CERT_FILE") or None
     INBOUND_TLS_KEY_FILE = os.environ.get("INBOUND_TLS_KEY_FILE") or None
@@ -114,6 +117,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    # How organizer passwords are hashed (werkzeug): scrypt, salted, deliberately slow.
+    PASSWORD_HASH_METHOD = "scrypt"
+
     # Sessions (organizers) end after this long, whatever the browser does.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("SESSION_HOURS", 12))
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
@@ -140,6 +146,10 @@ class Config:
     # Calendar feeds (see app/feeds).
     FEED_PAST_DAYS = _env_int("FEED_PAST_DAYS", 90)
 
+    # Current waits at the ports of entry on organizers' visit pages (app/events/wait_times.py),
+    # e.g. CBP's https://bwt.cbp.gov/xml/bwt.xml. Unset: not shown.
+    BORDER_WAIT_TIMES_URL = os.environ.get("BORDER_WAIT_TIMES_URL") or None
+
     # `seed-demo` also makes a known organizer account (app/demo.py): never in production.
     SEED_DEMO_ORGANIZER = False
 
@@ -161,6 +171,10 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False  # likewise for rate limits
     PAGE_CACHE_SECONDS = 0  # tests read their own writes at once; test_page_cache turns it on
     DATA_ENCRYPTION_KEYS = TESTING_DATA_KEY
+    BORDER_WAIT_TIMES_URL = None  # tests serve a recorded feed of their own, never CBP's
+    # A fast hash: the suite signs organizers in by the hundred (scrypt takes a third of a
+    # second each); test_accounts checks production's method.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

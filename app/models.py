@@ -4,6 +4,7 @@ from app.accounts.models import Role, SignInThrottle, User
 from app.audit.models import AuditEntry
 from app.database_faults import WriteProbe
 from app.events.models import (
+    BorderCrossing,
     Event,
     EventKind,
     EventOrganization,
@@ -22,6 +23,7 @@ from app.security_lists.models import SecurityDetails, SecurityList
 
 __all__ = [
     "AuditEntry",
+    "BorderCrossing",
     "DeliveryAttempt",
     "Event",
     "EventKind",

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel.core import get_global
+
 # Offered first in forms; any other IANA zone is accepted too.
 SUGGESTED_ZONES = (
     "America/Tijuana",
@@ -102,3 +104,39 @@ def is_ambiguous(local: datetime, zone: str) -> bool:
     return (
         local.replace(tzinfo=tz, fold=0).utcoffset() > local.replace(tzinfo=tz, fold=1).utcoffset()
     )
+
+
+# In the system's zoneinfo but not zones of the tz database one could live in: "localtime" is
+# this server's own setting, "Factory" and "posixrules" are placeholders.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+def browser_zone(name: str | None) -> str | None:
+    """The canonical IANA zone a browser reported, or None for anything else (a reader's
+    clock is a nicety: a bogus value is ignored, never an error)."""
+    if not name or len(name) > 64:
+        return None
+    try:
+        zone = canonical_zone(name)
+    except UnknownZone:
+        return None
+    return None if zone in _NOT_PLACES else zone
+
+
+@cache
+def zones_by_country() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Every zone, for a select: Mexico's, the United States', then all others (links such
+    as US/Pacific included). Each group lists SUGGESTED_ZONES first, the rest by name.
+
+    Which zones belong to which country is CLDR's word (Babel's territory_zones).
+    """
+    territory_zones = get_global("territory_zones")
+    known = available_timezones() - _NOT_PLACES
+
+    def ordered(zones) -> tuple[str, ...]:
+        suggested = [z for z in SUGGESTED_ZONES if z in zones]
+        return (*suggested, *sorted(set(zones) - set(suggested)))
+
+    mexico = ordered(set(territory_zones["MX"]) & known)
+    united_states = ordered(set(territory_zones["US"]) & known)
+    return mexico, united_states, ordered(known - set(mexico) - set(united_states))

@@ -20,11 +20,11 @@ echo "== Browser tests (SQLite)"
 COVERAGE_FILE=.coverage.browser $BIN/pytest --cov --cov-report= tests/browser "$@" || exit 1
 
 echo "== SQLite and PostgreSQL passes, side by side (logs in $LOGS/)"
-COVERAGE_FILE=.coverage.sqlite $BIN/pytest --cov --cov-report= --ignore=tests/browser "$@" \
+COVERAGE_FILE=.coverage.sqlite $BIN/pytest --cov --cov-report= --durations=15 --ignore=tests/browser "$@" \
   >"$LOGS/sqlite.log" 2>&1 &
 sqlite_pid=$!
 COVERAGE_FILE=.coverage.postgres TEST_DATABASE_URL=$url \
-  $BIN/pytest --cov --cov-report= --ignore=tests/browser "$@" >"$LOGS/postgres.log" 2>&1 &
+  $BIN/pytest --cov --cov-report= --durations=15 --ignore=tests/browser "$@" >"$LOGS/postgres.log" 2>&1 &
 postgres_pid=$!
 
 status=0

@@ -18,6 +18,7 @@ from aiosmtpd.controller import Controller
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import event as sa_event
+from werkzeug.routing.rules import Rule
 
 from app import create_app
 from app.accounts.models import Role, User
@@ -41,6 +42,28 @@ from app.rsvps.queries import email_key
 from config import TestingConfig
 
 _counter = itertools.count(1)
+
+# Creating an app compiles each of its URL rules into a Python function (werkzeug's URL
+# builders), nine tenths of create_app's time, and the suite creates an app per test. The code
+# generated depends only on the rule's text, its defaults and whether unknown arguments are
+# appended (the rule object is passed in when it is called), so each is compiled once per run.
+_url_builders: dict[tuple, object] = {}
+_compile_url_builder = Rule._compile_builder
+
+
+def _compile_url_builder_once(self: Rule, append_unknown: bool = True):
+    key = (
+        self.rule,
+        tuple(self._trace),
+        append_unknown,
+        repr(sorted((self.defaults or {}).items())),
+    )
+    if key not in _url_builders:
+        _url_builders[key] = _compile_url_builder(self, append_unknown)
+    return _url_builders[key]
+
+
+Rule._compile_builder = _compile_url_builder_once
 
 
 class IsolatedClient(FlaskClient):

@@ -1,6 +1,7 @@
 """What the organizer's event and stop forms post, for tests that drive them over HTTP."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from app.events.models import Event, ItineraryStop
 from app.timezones import to_local
@@ -9,8 +10,10 @@ LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def local_day(days: int) -> str:
-    """A date `days` from now, as the date part of a datetime-local value."""
-    return (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%d")
+    """A date `days` from now in Tijuana (the forms' zone, and `make_event`'s), as the date part
+    of a datetime-local value."""
+    moment = datetime.now(UTC) + timedelta(days=days)
+    return moment.astimezone(ZoneInfo("America/Tijuana")).strftime("%Y-%m-%d")
 
 
 def new_event_data(**overrides) -> dict:

@@ -196,7 +196,12 @@ def test_sample_attendees_answer_as_the_rsvp_form_does(app):
     assert lucia.search_text == fold(
         "Lucía Hernández Ortega lucia.hernandez@example.org Consejo de Desarrollo de Tijuana"
     )
-    assert [m.language for m in rows(OutboxMessage, rsvp_id=lucia.id)] == ["es"]  # confirmation
+    # The confirmation, with the first stop's calendar entry, then one entry per further stop.
+    sent = rows(OutboxMessage, rsvp_id=lucia.id)
+    assert [m.kind for m in sent] == ["rsvp_confirmed"] + ["rsvp_confirmed_entry"] * (
+        len(visit.stops) - 1
+    )
+    assert {m.language for m in sent} == {"es"}
     declined = rows(Rsvp, event_id=visit.id, status=RsvpStatus.DECLINED)
     assert [r.email for r in declined] == ["rosa.castaneda@example.org"]
 

@@ -166,17 +166,29 @@ def test_changes_to_a_visits_stops_notify_but_a_new_stop_title_does_not(
     client, organizer, make_event, answer_rsvp, smtp
 ):
     event = make_event(slug="visit", kind=EventKind.VISIT)
+    uid, day = event.uid, f"{event.starts_at.astimezone(event.zone):%Y-%m-%d}"
     answer_rsvp(event)
     delivered(smtp)
 
-    client.post("/organizer/events/visit/stops/new", data=stop_data(title_en="Otay Mesa crossing"))
-    [message] = delivered(smtp)
+    client.post(
+        "/organizer/events/visit/stops/new",
+        data=stop_data(
+            title_en="Otay Mesa crossing", starts_at=f"{day}T09:30", ends_at=f"{day}T10:30"
+        ),
+    )
+    # The first stop replaces the visit's single calendar entry (app/ical.py).
+    message, replaced = delivered(smtp)
     assert message["Subject"].startswith("Itinerary updated:")
     assert "Otay Mesa crossing" in text(message)
-    assert vevent_of(message, "REQUEST")["SEQUENCE"] == 1
-
     db.session.refresh(event)
     [stop] = event.stops
+    stop_uid = f"{uid}-stop-{stop.id}"
+    added = vevent_of(message, "REQUEST")
+    assert (str(added["UID"]), added["SEQUENCE"]) == (stop_uid, 1)
+    assert replaced["Subject"].startswith("Calendar entry removed:")
+    cancelled = vevent_of(replaced, "CANCEL")
+    assert (str(cancelled["UID"]), cancelled["SEQUENCE"]) == (uid, 1)
+
     client.post(
         f"/organizer/events/visit/stops/{stop.id}/edit",
         data=stop_data(stop, title_en="Otay Mesa port of entry"),
@@ -185,9 +197,13 @@ def test_changes_to_a_visits_stops_notify_but_a_new_stop_title_does_not(
     db.session.refresh(event)
     assert event.sequence == 1
 
+    # Without its last stop, the visit is one entry again.
     client.post(f"/organizer/events/visit/stops/{stop.id}/delete")
-    [message] = delivered(smtp)
-    assert vevent_of(message, "REQUEST")["SEQUENCE"] == 2
+    message, removed = delivered(smtp)
+    restored = vevent_of(message, "REQUEST")
+    assert (str(restored["UID"]), restored["SEQUENCE"]) == (uid, 2)
+    cancelled = vevent_of(removed, "CANCEL")
+    assert (str(cancelled["UID"]), cancelled["SEQUENCE"]) == (stop_uid, 2)
 
 
 def test_changing_an_event_that_is_over_emails_nobody(

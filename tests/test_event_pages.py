@@ -430,7 +430,7 @@ def test_spanish_by_query_parameter_shows_spanish_titles_with_english_fallback(c
 
     assert '<html lang="es">' in html
     assert titles_in_list(html) == ["Grupo de Trabajo", "Board Meeting", "Plenary"]
-    whens = re.findall(r'<p class="when">([^<]+)</p>', html)
+    whens = re.findall(r'<p class="when"><time [^>]+>([^<]+)</time></p>', html)
     assert len(whens) == 3
     assert all(re.search(r", 9:00–11:00 P[SD]T$", when) for when in whens)  # 24-hour clock
 

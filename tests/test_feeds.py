@@ -391,19 +391,23 @@ def test_a_visit_lists_its_itinerary(client, make_event, make_venue, keep_everyt
         ),
     ]
     db.session.commit()
-    [vevent] = fetch(client, "/calendar/visit.ics").walk("VEVENT")
-    assert str(vevent["LOCATION"]).startswith("ITJ, Calzada del Tecnológico S/N")
-    assert vevent["CATEGORIES"].cats == ["Visit"]
-    lines = str(vevent["DESCRIPTION"]).split("\n")
-    assert (
-        "• Thu Mar 25, 8:00–10:00 AM PDT — Campus tour (ITJ, Calzada del Tecnológico S/N, "
-        "Tijuana, BC, México)" in lines
-    )
-    assert (
-        "• Thu Mar 25, 12:00 PM PDT — Port of entry briefing (San Ysidro Port of Entry, "
-        "720 E San Ysidro Blvd, San Diego, CA, USA)" in lines
-    )
-    [spanish] = fetch(client, "/calendar/visit.ics?lang=es").walk("VEVENT")
+    # One entry per stop (tests/test_visit_calendar.py has the rest), each listing them all.
+    tour, briefing = fetch(client, "/calendar/visit.ics").walk("VEVENT")
+    assert str(tour["LOCATION"]).startswith("ITJ, Calzada del Tecnológico S/N")
+    assert str(briefing["LOCATION"]).startswith("San Ysidro Port of Entry, 720 E San Ysidro")
+    for vevent in (tour, briefing):
+        assert vevent["CATEGORIES"].cats == ["Visit"]
+        lines = str(vevent["DESCRIPTION"]).split("\n")
+        assert (
+            "• Thu Mar 25, 8:00–10:00 AM PDT — Campus tour (ITJ, Calzada del Tecnológico S/N, "
+            "Tijuana, BC, México)" in lines
+        )
+        assert (
+            "• Thu Mar 25, 12:00 PM PDT — Port of entry briefing (San Ysidro Port of Entry, "
+            "720 E San Ysidro Blvd, San Diego, CA, USA)" in lines
+        )
+    spanish, _briefing = fetch(client, "/calendar/visit.ics?lang=es").walk("VEVENT")
+    assert str(spanish["SUMMARY"]).endswith(": Recorrido del campus")
     assert "Recorrido del campus" in str(spanish["DESCRIPTION"])
 
 
@@ -593,7 +597,7 @@ def test_feed_query_count_does_not_grow_with_events(client, make_event, make_ven
         make_event(zone=MEXICO_CITY)
     with counting_queries() as many:
         cal = fetch(client, "/calendar.ics")
-    assert len(cal.walk("VEVENT")) == 13
+    assert len(cal.walk("VEVENT")) == 7 * 2 + 6  # a visit's stops are an entry each
     assert len(many) == len(few)
 
 
@@ -619,8 +623,10 @@ def test_subscribe_page_offers_each_feed_three_ways(client, make_event):
         google = [h for h in links if h.startswith("https://calendar.google.com/calendar/r?")]
         assert webcal in [parse_qs(urlsplit(h).query)["cid"][0] for h in google]
         assert client.get(path).status_code == 200
-    # Only the self-hosted copy button script: the page works without it.
-    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/js/copy.js" defer>']
+    # Only self-hosted scripts (the copy button's, the second clock's): the page works without.
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert '<script src="/static/js/copy.js" defer>' in scripts
+    assert all(re.match(r'<script src="/static/js/[\w-]+\.js" defer', tag) for tag in scripts)
 
 
 def test_subscribe_page_in_spanish_offers_spanish_feeds(client):

@@ -35,10 +35,10 @@ def confirmation(make_event, answer_rsvp):
     return make
 
 
-def bounce(name: str, outbox_message: OutboxMessage) -> InboundMessage:
-    """Store a fixture as received on the message's bounce address, and apply it."""
+def bounce(name: str, outbox_message: OutboxMessage, raw: bytes | None = None) -> InboundMessage:
+    """Store a fixture (or `raw`) as received on the message's bounce address, and apply it."""
     message = store_inbound(
-        (FIXTURES / name).read_bytes(),
+        raw or (FIXTURES / name).read_bytes(),
         recipient=bounce_address(outbox_message),
         envelope_from="",
         source=InboundSource.LMTP,
@@ -80,6 +80,35 @@ def test_a_second_bounce_for_the_address_updates_it(confirmation):
     [rejected] = db.session.scalars(db.select(RejectedAddress)).all()
     assert rejected.smtp_code == 550
     assert rejected.rejected_at > datetime.now(UTC) - timedelta(hours=1)
+
+
+def test_a_failure_reported_for_another_address_marks_nothing(confirmation):
+    # Our message went to Ana; the report (forged, or about a forward) names somebody else.
+    sent = confirmation("ana@example.com")
+
+    message = bounce("dsn_failed.eml", sent)
+
+    assert (message.status, message.reason) == (
+        InboundStatus.IGNORED,
+        Reason.BOUNCE_OTHER_RECIPIENT,
+    )
+    assert NADIE in message.detail and "ana@example.com" in message.detail
+    assert db.session.get(OutboxMessage, sent.id).bounced_at is None
+    assert db.session.scalar(db.select(RejectedAddress)) is None
+
+
+def test_a_failure_that_names_no_address_is_about_our_recipient(confirmation):
+    sent = confirmation("Nadie@Contoso.com")
+    raw = (FIXTURES / "dsn_failed.eml").read_bytes()
+    raw = raw.replace(
+        b"Final-Recipient: rfc822; nadie@contoso.com", b"Final-Recipient: x400; S=Nadie"
+    )
+
+    message = bounce("dsn_failed.eml", sent, raw)
+
+    assert message.status is InboundStatus.APPLIED
+    assert db.session.get(OutboxMessage, sent.id).bounced_at is not None
+    assert is_bounced(NADIE)
 
 
 def test_a_delayed_delivery_is_ignored(confirmation):

@@ -7,6 +7,7 @@ import html
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import inspect
 
 from app.accounts.models import Role
 from app.audit.models import AuditEntry
@@ -15,6 +16,7 @@ from app.inbound.addresses import reply_address, resolve
 from app.inbound.labels import REASON_LABELS
 from app.inbound.models import InboundMessage, InboundSource, InboundStatus
 from app.inbound.processing import Reason
+from app.inbound.queries import SHOWN_LIMIT, shown_messages
 from app.invitations.models import Invitation
 from app.mail.models import OutboxMessage, RejectedAddress
 from app.mail.sender import deliver_pending
@@ -348,6 +350,51 @@ def test_dismissing_sets_a_message_aside(app, answers_by_email, client, organize
             AuditEntry.action == "dismissed", AuditEntry.event_id == event.id
         )
     )
+
+
+def test_the_audit_log_names_a_message_by_its_id_not_its_sender(
+    app, answers_by_email, client, organizer, make_event
+):
+    event = make_event()
+    message = store(event, InboundStatus.IGNORED, Reason.AUTO_REPLY, 5, envelope_from="ana@x.mx")
+    client.post(f"{inbound_page(event)}/{message.id}/dismiss")
+
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "dismissed"))
+    assert (entry.subject, entry.subject_id) == ("inbound_message", message.id)
+    assert entry.label == f"message {message.id}"
+    assert "ana@x.mx" not in str(entry.changes)
+
+
+def test_the_page_lists_the_newest_messages_only_and_says_how_many_there_are(
+    app, answers_by_email, client, organizer, make_event
+):
+    event = make_event()
+    db.session.add_all(
+        InboundMessage(
+            source=InboundSource.SMTP,
+            recipient=f"events+x@{DOMAIN}",
+            envelope_from="someone@example.com",
+            raw=f"From: Person {n} <p{n}@example.com>\r\n\r\n".encode() + b"x" * 100_000,
+            status=InboundStatus.UNAPPLIED,
+            reason=Reason.NO_CALENDAR,
+            event_id=event.id,
+            received_at=datetime.now(UTC) - timedelta(minutes=n),
+        )
+        for n in range(SHOWN_LIMIT + 5)
+    )
+    db.session.commit()
+    db.session.expire_all()
+
+    shown = shown_messages(event)
+    assert (len(shown.rows), shown.total) == (SHOWN_LIMIT, SHOWN_LIMIT + 5)
+    assert shown.rows[0].sender == "Person 0 <p0@example.com>"
+    assert all("raw" in inspect(row.message).unloaded for row in shown.rows)  # never loaded
+
+    page = text(client.get(inbound_page(event)))
+    assert page.count('id="message-') == SHOWN_LIMIT
+    assert f"Showing the newest {SHOWN_LIMIT} of {SHOWN_LIMIT + 5} messages." in page
+    assert "Person 0 <p0@example.com>" in page
+    assert "Person 204" not in page
 
 
 def test_only_the_events_managers_reach_its_inbound_email(

@@ -6,9 +6,11 @@ the real `email` package and stored through the receivers' own entry point.
 
 from __future__ import annotations
 
+import struct
 import threading
 import time
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from app.audit.models import AuditEntry
 from app.events.models import EventStatus
 from app.extensions import db
-from app.inbound import processing
+from app.inbound import processing, tnef
 from app.inbound.addresses import reply_address
 from app.inbound.itip import NotACalendarReply, parse_reply
 from app.inbound.models import InboundMessage, InboundSource, InboundStatus
@@ -49,8 +51,12 @@ def fixture(name: str) -> bytes:
 def receive(name: str, addressee) -> InboundMessage:
     """Store a fixture for the reply address of `addressee` (an RSVP or an invitation), as
     the SMTP receiver does."""
+    return receive_raw(fixture(name), addressee)
+
+
+def receive_raw(raw: bytes, addressee) -> InboundMessage:
     message = store_inbound(
-        fixture(name),
+        raw,
         recipient=reply_address(addressee),
         envelope_from="someone@example.com",
         source=InboundSource.SMTP,
@@ -186,13 +192,51 @@ def test_an_outlook_accept_without_method_or_organizer_seats_the_invitee_again(
 
 def test_an_answer_from_another_address_is_applied_to_the_addressee_and_noted(event, answer_rsvp):
     meeting = event()
-    rsvp = answer_rsvp(meeting, email="rgarza@contoso.com")  # Outlook answers with his alias
+    rsvp = answer_rsvp(meeting, attending=False, email="rgarza@contoso.com")  # an alias of his
 
-    message = apply(receive("outlook_decline.eml", rsvp))
+    message = apply(receive("outlook_accept.eml", rsvp))
 
     assert message.status is InboundStatus.APPLIED
-    assert db.session.get(Rsvp, rsvp.id).status is RsvpStatus.DECLINED
+    assert db.session.get(Rsvp, rsvp.id).status is RsvpStatus.CONFIRMED
     assert "names Roberto.Garza@Contoso.com" in message.detail
+
+
+def test_a_decline_from_the_addressees_own_address_is_applied_though_it_names_an_alias(
+    event, answer_rsvp
+):
+    meeting = event()
+    rsvp = answer_rsvp(meeting, email="rgarza@contoso.com")
+    raw = fixture("outlook_decline.eml").replace(
+        b"From: Roberto Garza <Roberto.Garza@Contoso.com>", b"From: Roberto <RGarza@contoso.com>"
+    )
+
+    message = apply(receive_raw(raw, rsvp))
+
+    assert message.status is InboundStatus.APPLIED, message.detail
+    assert db.session.get(Rsvp, rsvp.id).status is RsvpStatus.DECLINED
+
+
+def test_a_decline_from_someone_elses_calendar_waits_for_an_organizer(
+    event, answer_rsvp, make_user
+):
+    # Maria forwarded her Google invitation to Ana, whose "No" comes to Maria's reply address.
+    meeting = event()
+    maria = answer_rsvp(meeting, email="maria@example.com")
+
+    message = apply(receive("gmail_decline.eml", maria))
+
+    assert (message.status, message.reason) == (InboundStatus.UNAPPLIED, Reason.OTHER_PERSON)
+    assert ANA in message.detail and "maria@example.com" in message.detail
+    assert db.session.get(Rsvp, maria.id).status is RsvpStatus.CONFIRMED
+    assert not emails("rsvp_declined")
+
+    # An organizer who knows it is Maria's answer after all applies it.
+    apply_again(message, datetime.now(UTC), make_user())
+    db.session.commit()
+    message = db.session.get(InboundMessage, message.id)
+    assert message.status is InboundStatus.APPLIED
+    assert db.session.get(Rsvp, maria.id).status is RsvpStatus.DECLINED
+    assert f"names {ANA}" in message.detail
 
 
 def test_the_note_typed_in_the_calendar_is_kept(event, answer_rsvp):
@@ -211,6 +255,7 @@ def test_an_answer_to_an_invitation_since_replaced_changes_nothing(event, answer
     meeting = event()
     rsvp = answer_rsvp(meeting, email=ANA)
     meeting.sequence = 2  # the event moved: two newer invitations went out since
+    rsvp.ical_sequence_sent = 2
     db.session.commit()
 
     message = apply(receive("gmail_decline.eml", rsvp))
@@ -221,6 +266,21 @@ def test_an_answer_to_an_invitation_since_replaced_changes_nothing(event, answer
     assert rsvp.status is RsvpStatus.CONFIRMED
     assert rsvp.calendar_partstat is None
     assert not emails("rsvp_declined")
+
+
+def test_an_answer_to_the_last_invitation_sent_counts_though_the_event_moved_on(event, answer_rsvp):
+    # Unpublished and published again: the event's SEQUENCE rose, but no new invitation went to
+    # the attendee, whose calendar still holds (and answers) the one they were sent.
+    meeting = event()
+    rsvp = answer_rsvp(meeting, email=ANA)
+    assert rsvp.ical_sequence_sent == 0  # the confirmation's REQUEST
+    meeting.sequence = 2
+    db.session.commit()
+
+    message = apply(receive("gmail_decline.eml", rsvp))
+
+    assert message.status is InboundStatus.APPLIED
+    assert db.session.get(Rsvp, rsvp.id).status is RsvpStatus.DECLINED
 
 
 def test_accepting_an_entry_we_cancelled_changes_nothing(event, answer_rsvp):
@@ -234,6 +294,36 @@ def test_accepting_an_entry_we_cancelled_changes_nothing(event, answer_rsvp):
 
     assert (message.status, message.reason) == (InboundStatus.IGNORED, Reason.STALE)
     assert db.session.get(Rsvp, rsvp.id).status is RsvpStatus.DECLINED
+
+
+def test_an_answer_is_compared_with_earlier_ones_without_parsing_them_again(
+    event, answer_rsvp, monkeypatch
+):
+    meeting = event(guest_limit=5)
+    rsvp = answer_rsvp(meeting, email=ANA)
+    first = apply(receive("gmail_accept_guests.eml", rsvp))
+    assert first.status is InboundStatus.APPLIED
+    assert (first.reply_uid, first.reply_sequence, first.reply_partstat) == (UID, 0, "ACCEPTED")
+    assert first.reply_dtstamp == "2025-03-01T18:55:30.000000"  # DTSTAMP, in UTC
+    for _ in range(3):  # the same answer again (ignored), then counted as applied too
+        receive("gmail_accept_guests.eml", rsvp)
+    process_received()
+    db.session.execute(db.update(InboundMessage).values(status=InboundStatus.APPLIED))
+    db.session.commit()
+    parsed = []
+    real = processing.parse_reply
+
+    def counting_parse(raw):
+        parsed.append(raw)
+        return real(raw)
+
+    monkeypatch.setattr(processing, "parse_reply", counting_parse)
+
+    late = apply(receive("gmail_decline.eml", rsvp))
+
+    assert (late.status, late.reason) == (InboundStatus.IGNORED, Reason.SUPERSEDED)
+    assert "is a later answer" in late.detail
+    assert len(parsed) == 1  # the new answer only
 
 
 def test_the_same_answer_received_twice_is_applied_once(event, answer_rsvp):
@@ -454,6 +544,18 @@ def test_a_winmail_dat_without_a_meeting_response_is_unapplied(event, answer_rsv
     assert (message.status, message.reason) == (InboundStatus.UNAPPLIED, "tnef_without_calendar")
 
 
+def test_a_sequence_beyond_any_calendars_is_unreadable(event, answer_rsvp):
+    rsvp = answer_rsvp(event(), email=ANA)
+    raw = fixture("apple_tentative.eml")
+    assert b"SEQUENCE:0" in raw
+    raw = raw.replace(b"SEQUENCE:0", b"SEQUENCE:99999999999")
+
+    message = apply(receive_raw(raw, rsvp))
+
+    assert (message.status, message.reason) == (InboundStatus.UNAPPLIED, "unreadable_calendar")
+    assert "out of range" in message.detail
+
+
 def test_an_out_of_office_answer_is_ignored(event, answer_rsvp):
     rsvp = answer_rsvp(event(), email=ROBERTO)
 
@@ -630,3 +732,126 @@ def test_calendar_answers_web_answers_and_several_appliers_at_once_never_oversel
             ["rsvp_confirmed", "rsvp_declined"],
             ["rsvp_declined", "rsvp_waitlisted"],
         )
+
+
+# Hostile mail
+
+
+def tnef_attribute(ident: int, kind: int, data: bytes) -> bytes:
+    header = struct.pack("<BHHI", 1, ident, kind, len(data))
+    return header + data + struct.pack("<H", sum(data) & 0xFFFF)
+
+
+def with_winmail(winmail: bytes) -> bytes:
+    mail = EmailMessage()
+    mail["From"] = f"Roberto Garza <{ROBERTO}>"
+    mail["To"] = "events@reply.example.org"
+    mail["Subject"] = "Rechazado: Board Meeting"
+    mail.set_content("No podré asistir.")
+    mail.add_attachment(winmail, "application", "ms-tnef", filename="winmail.dat")
+    return mail.as_bytes()
+
+
+# 27 bytes of TNEF: its message properties claim 4,294,967,295 of them, and tnefparse loops
+# over that many (logging a warning for each) however short the file.
+ENDLESS_WINMAIL = struct.pack("<IH", 0x223E9F78, 0x5A1C) + tnef_attribute(
+    0x9003, 0x0006, struct.pack("<I", 0xFFFFFFFF)
+)
+
+
+def test_a_winmail_dat_that_would_never_finish_is_given_up_on_and_the_queue_moves_on(
+    event, answer_rsvp
+):
+    meeting = event()
+    roberto = answer_rsvp(meeting, email=ROBERTO)
+    ana = answer_rsvp(meeting, email=ANA)
+    endless = receive_raw(with_winmail(ENDLESS_WINMAIL), roberto)
+    after_it = receive("gmail_decline.eml", ana)
+
+    started = time.monotonic()
+    assert process_received() == 2
+    assert time.monotonic() - started < 4 + tnef.CHILD_TIMEOUT_SECONDS
+
+    endless = db.session.get(InboundMessage, endless.id)
+    assert (endless.status, endless.reason) == (InboundStatus.UNAPPLIED, "unreadable_tnef")
+    assert db.session.get(Rsvp, roberto.id).status is RsvpStatus.CONFIRMED
+    assert db.session.get(InboundMessage, after_it.id).status is InboundStatus.APPLIED
+    assert db.session.get(Rsvp, ana.id).status is RsvpStatus.DECLINED
+
+
+def test_a_winmail_dat_is_never_parsed_in_the_appliers_process(monkeypatch):
+    def no_parsing_here(*args, **kwargs):
+        raise AssertionError("tnefparse ran in the applier's process")
+
+    monkeypatch.setattr(tnef, "TNEF", no_parsing_here)
+
+    reply = parse_reply(fixture("exchange_winmail_decline.eml"))
+
+    assert (reply.partstat, reply.uid, reply.attendee_email) == ("DECLINED", UID, ROBERTO)
+    assert reply.dtstamp == datetime(2025, 3, 1, 19, 30, 5, tzinfo=UTC)
+
+
+def test_a_large_winmail_dat_is_not_read():
+    with pytest.raises(NotACalendarReply) as caught:
+        parse_reply(with_winmail(b"\x78\x9f\x3e\x22" + b"\x00" * tnef.MAX_TNEF_BYTES))
+    assert caught.value.reason == "unreadable_tnef"
+    assert "larger than 2 MB" in caught.value.detail
+
+
+def multipart(parts: list[bytes], boundary: str) -> bytes:
+    body = b"".join(f"--{boundary}\r\n".encode() + part + b"\r\n" for part in parts)
+    return (
+        f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode()
+        + body
+        + f"--{boundary}--\r\n".encode()
+    )
+
+
+TEXT_PART = b"Content-Type: text/plain\r\n\r\nSee the calendar.\r\n"
+CALENDAR_PART = (
+    b"Content-Type: text/calendar; method=REPLY\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REPLY\r\n"
+    b"BEGIN:VEVENT\r\nUID:" + UID.encode() + b"\r\nDTSTAMP:20250301T000000Z\r\n"
+    b"ATTENDEE;PARTSTAT=ACCEPTED:mailto:" + ANA.encode() + b"\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+HEAD = f"From: Ana <{ANA}>\r\nSubject: Accepted\r\nMIME-Version: 1.0\r\n".encode()
+
+
+def nested(depth: int) -> bytes:
+    part = CALENDAR_PART
+    for level in range(depth):
+        part = multipart([TEXT_PART, part], f"level{level}")
+    return HEAD + part
+
+
+@pytest.mark.parametrize(
+    ("raw", "detail"),
+    [
+        (HEAD + multipart([TEXT_PART] * 150 + [CALENDAR_PART], "b"), "more than 100 MIME parts"),
+        # About a megabyte of parts, refused before it is parsed (which takes half a minute).
+        (HEAD + multipart([b""] * 100_000, "b"), "more than 100 MIME parts"),
+        (nested(12), "nested more than 10 deep"),
+        # Deep enough to make the email package recurse out of its stack.
+        (nested(2000), "more than 100 MIME parts"),
+        # A From header the email package would take minutes to parse.
+        (
+            b"From: "
+            + b", ".join(b"a%d@example.com" % n for n in range(50_000))
+            + b"\r\n"
+            + multipart([CALENDAR_PART], "b"),
+            "a From header of",
+        ),
+    ],
+    ids=["many parts", "a megabyte of parts", "deep", "very deep", "a long From"],
+)
+def test_a_message_too_complex_to_read_is_refused_quickly(raw, detail):
+    started = time.monotonic()
+    with pytest.raises(NotACalendarReply) as caught:
+        parse_reply(raw)
+    assert time.monotonic() - started < 2
+    assert caught.value.reason == "unreadable_message"
+    assert detail in caught.value.detail
+
+
+def test_an_answer_with_a_few_parts_nested_a_little_is_read():
+    assert parse_reply(nested(9)).partstat == "ACCEPTED"
+    assert parse_reply(HEAD + multipart([TEXT_PART] * 90 + [CALENDAR_PART], "b")).uid == UID

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import smtplib
 import subprocess
 import sys
 import threading
@@ -17,7 +18,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from app.logmasking import TOKEN_MASK, mask_tokens
+from app.extensions import db
+from app.inbound.addresses import bounce_address, reply_address
+from app.inbound.server import make_server as make_mail_server
+from app.inbound.server import stop_server
+from app.logmasking import TOKEN_MASK, TokenMaskingFilter, mask_tokens
+from app.mail.models import OutboxMessage
 from app.tokens import Purpose, make_token
 from tests.conftest import free_port, once
 
@@ -71,6 +77,82 @@ def test_two_tokens_in_one_line_are_both_masked():
 )
 def test_text_without_a_token_is_left_alone(text):
     assert mask_tokens(text) == text
+
+
+ADDRESS_TOKEN = "k3qzv7m2xw4n5b6c7d5e4f2g3h"  # 26 base32 characters
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            f"events+r12.{ADDRESS_TOKEN}@reply.example.org",
+            f"events+r12.{TOKEN_MASK}@reply.example.org",
+        ),
+        (
+            f"recip: EVENTS+I7.{ADDRESS_TOKEN.upper()}@REPLY.EXAMPLE.ORG",
+            f"recip: EVENTS+I7.{TOKEN_MASK}@REPLY.EXAMPLE.ORG",
+        ),
+        (
+            f"b'RCPT TO:<bounces+42.{ADDRESS_TOKEN}@reply.example.org>'",
+            f"b'RCPT TO:<bounces+42.{TOKEN_MASK}@reply.example.org>'",
+        ),
+    ],
+)
+def test_the_token_of_a_reply_or_bounce_address_is_masked(text, masked):
+    assert mask_tokens(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "events@reply.example.org",
+        f"events+r12.{ADDRESS_TOKEN[:-1]}@reply.example.org",  # 25 characters: not a token
+        f"events+r12.{ADDRESS_TOKEN}x@reply.example.org",
+    ],
+)
+def test_an_address_without_a_token_is_left_alone(text):
+    assert mask_tokens(text) == text
+
+
+def test_receive_mails_logs_mask_the_tokens_of_our_addresses(app, make_event, answer_rsvp, caplog):
+    """aiosmtpd's conversation log ("mail.log") and receive-mail's own warnings print the
+    addresses mail is sent to."""
+    app.config.update(INBOUND_EMAIL_DOMAIN="reply.example.org", INBOUND_MAX_PER_ADDRESS_PER_HOUR=1)
+    rsvp = answer_rsvp(make_event())
+    address = reply_address(rsvp)
+    confirmation = db.session.scalar(
+        db.select(OutboxMessage).where(OutboxMessage.rsvp_id == rsvp.id)
+    )
+    bounces = bounce_address(confirmation)  # as a sender, for the test: it is ours too
+    server = make_mail_server(app, "127.0.0.1", free_port())
+    server.start()
+    try:
+        with caplog.at_level(logging.INFO), smtplib.SMTP("127.0.0.1", server.port) as smtp:
+            smtp.sendmail(bounces, [address], b"Subject: Yes\r\n\r\nYes\r\n")
+            with pytest.raises(smtplib.SMTPRecipientsRefused):  # over its hourly limit
+                smtp.sendmail(bounces, [address], b"Subject: Yes\r\n\r\nYes\r\n")
+    finally:
+        stop_server(server, grace=1)
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "mail.log" or record.name.startswith("app.inbound")
+    ]
+    assert any("over its hourly limit" in line for line in lines), lines
+    assert any(mask_tokens(address.lower()) in line for line in lines), lines
+    assert any(mask_tokens(bounces) in line for line in lines), lines
+    for token in (address, bounces):
+        secret = token.split(".", 1)[1].split("@")[0]
+        assert not any(secret.lower() in line.lower() for line in lines)
+
+
+def test_every_inbound_logger_masks_tokens(app):
+    names = [name for name in logging.root.manager.loggerDict if name.startswith("app.inbound")]
+    assert "app.inbound.server" in names
+    for name in [*names, "mail.log"]:
+        filters = logging.getLogger(name).filters
+        assert any(isinstance(f, TokenMaskingFilter) for f in filters), name
 
 
 @pytest.fixture

@@ -267,6 +267,9 @@ class World:
             "rsvps.manage": Purpose.MANAGE,
             "rsvps.cancel": Purpose.MANAGE,
             "rsvps.new_link": Purpose.MANAGE,
+            "rsvps.correct_details": Purpose.MANAGE,
+            "rsvps.personal_data": Purpose.MANAGE,
+            "rsvps.delete_data": Purpose.MANAGE,
             "rsvps.event_page": Purpose.VIEW,
             "feeds.personal_feed": Purpose.FEED,
             "organizer.checkin.by_token": Purpose.CHECKIN,
@@ -289,6 +292,7 @@ class World:
             "stop_id": self.stop.id,
             "invitation_id": self.invitation.id,
             "user_id": self.other_user_id,
+            "message_id": 1,  # an inbound message that does not exist: a 404, never a 500
         }
         if token_purpose is not None:
             record = {

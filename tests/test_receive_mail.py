@@ -26,6 +26,7 @@ from app.inbound.models import InboundMessage, InboundSource, InboundStatus
 from app.inbound.server import make_server, stop_server
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.tokens import revoke_tokens
+from config import Config
 from tests.conftest import free_port
 
 DOMAIN = "reply.example.org"
@@ -108,6 +109,11 @@ def test_a_reply_address_is_accepted_and_the_message_stored_byte_for_byte(
     assert (kept.rsvp_id, kept.event_id) == (rsvp.id, rsvp.event_id)
 
 
+def test_messages_are_limited_to_a_megabyte_by_default():
+    # A calendar answer is a few kilobytes; a bigger message only costs the applier.
+    assert Config.INBOUND_MAX_BYTES == 1024 * 1024
+
+
 def test_a_message_over_the_size_limit_is_refused(inbound, receiver, attendee_address):
     inbound.config["INBOUND_MAX_BYTES"] = 2000
     port = receiver()
@@ -149,6 +155,29 @@ def test_a_sender_over_its_hourly_limit_is_told_to_come_back_later(
         db.session.commit()
         assert smtp.sendmail(SENDER, [address], message(address)) == {}
     assert len(stored()) == 4
+
+
+def test_an_address_over_its_hourly_limit_is_refused_whoever_claims_to_send(
+    inbound, receiver, attendee_address
+):
+    inbound.config["INBOUND_MAX_PER_ADDRESS_PER_HOUR"] = 2
+    port = receiver()
+    address, other = attendee_address(), attendee_address()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for n in range(2):
+            assert smtp.sendmail(f"sender{n}@example.com", [address], message(address)) == {}
+        # A new name in MAIL FROM every time does not get past it …
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            smtp.sendmail("sender2@example.com", [address], message(address))
+        assert refused.value.recipients[address] == (
+            450,
+            b"4.7.1 Too many messages for this address, try again later",
+        )
+        # … nor the null sender; another address is still welcome.
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            smtp.sendmail("", [address.upper()], message(address))
+        assert smtp.sendmail("sender3@example.com", [other], message(other)) == {}
+    assert [m.recipient for m in stored()] == [address.lower()] * 2 + [other.lower()]
 
 
 def test_bounces_count_per_address_not_all_together(inbound, receiver, attendee_address):

@@ -12,11 +12,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from app.extensions import db
+from app.inbound import imap
 from app.inbound.addresses import reply_address
 from app.inbound.imap import ImapSettings, connect, poll_once, prepare_folders, watch_mailbox
 from app.inbound.models import InboundMessage, InboundSource, InboundStatus
@@ -193,11 +195,11 @@ def stored() -> list[InboundMessage]:
     return list(db.session.scalars(db.select(InboundMessage).order_by(InboundMessage.id)))
 
 
-def poll(settings) -> tuple:
+def poll(settings, failures: Counter | None = None) -> tuple:
     mailbox = connect(settings)
     try:
         done, unknown = prepare_folders(mailbox, settings)
-        return poll_once(mailbox, done, unknown), done, unknown
+        return poll_once(mailbox, done, unknown, failures=failures), done, unknown
     finally:
         mailbox.logout()
 
@@ -237,6 +239,43 @@ def test_mail_for_no_address_of_ours_is_filed_as_unknown_not_deleted(settings, d
     assert stored() == []
     assert dovecot.messages("INBOX") == []
     assert dovecot.messages(unknown) == [made_up, newsletter]
+
+
+def test_a_message_that_cannot_be_stored_holds_up_nothing_and_is_set_aside_after_three_tries(
+    settings, dovecot, make_event, answer_rsvp, monkeypatch
+):
+    event = make_event()
+    poison = calendar_answer(reply_address(answer_rsvp(event)), subject="Poison")
+    fine = [calendar_answer(reply_address(answer_rsvp(event)), subject=f"Fine {n}") for n in (1, 2)]
+    for raw in (poison, *fine):
+        dovecot.deliver(raw)
+    real = imap.store_inbound
+
+    def store_inbound(raw, **fields):
+        if b"Subject: Poison" in raw:
+            # A row the database refuses (as PostgreSQL refuses a NUL byte in a header): the
+            # session is left to be rolled back.
+            db.session.add(InboundMessage(source=InboundSource.IMAP, recipient=None, raw=raw))
+            db.session.flush()
+        return real(raw, **fields)
+
+    monkeypatch.setattr(imap, "store_inbound", store_inbound)
+    failures = Counter()
+
+    report, done, unknown = poll(settings, failures)
+
+    assert (report.stored, report.failed, report.unknown) == (2, 1, 0)
+    assert [m.raw for m in stored()] == fine
+    assert dovecot.messages("INBOX") == [poison]  # tried again at the next poll
+    assert poll(settings, failures)[0].failed == 1
+
+    report, _, _ = poll(settings, failures)
+
+    assert (report.stored, report.failed, report.unknown) == (0, 0, 1)
+    assert dovecot.messages("INBOX") == []
+    assert dovecot.messages(unknown) == [poison]
+    assert dovecot.messages(done) == fine
+    assert not failures
 
 
 def wait_until(predicate, seconds: float, what: str) -> None:

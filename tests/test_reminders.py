@@ -8,6 +8,7 @@ from app.events import notifications, reminders
 from app.events.models import Event, EventStatus
 from app.events.reminders import send_due_reminders
 from app.extensions import db
+from app.mail import worker
 from app.mail.models import OutboxMessage
 from app.mail.sender import deliver_pending
 from tests.event_forms import edit_data, local_day
@@ -143,10 +144,10 @@ def test_the_mail_worker_loop_sends_due_reminders(
     deliver_pending()
     smtp.mailbox.clear()
 
-    def stop_after_one_pass(seconds):
-        raise KeyboardInterrupt
+    def stop_after_one_pass(stop, seconds):
+        stop.received = "SIGINT"  # as Ctrl-C during the pause would
 
-    monkeypatch.setattr(time, "sleep", stop_after_one_pass)
+    monkeypatch.setattr(worker.StopSignals, "sleep", stop_after_one_pass)
     result = runner.invoke(args=["send-mail", "--loop"])
     assert result.exit_code == 0, result.output
     assert "reminders queued: 1" in result.output

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from app.audit.models import AuditEntry
+from app.events.models import EventStatus
 from app.extensions import db
 from app.inbound.models import InboundMessage, InboundSource
 from app.invitations.models import Invitation
@@ -79,6 +80,16 @@ def test_id_details_are_deleted_a_week_after_the_event(client, make_event, answe
     download = client.get(f"/rsvp/{make_token(kept, Purpose.MANAGE)}/data.json").json
     assert download["security_details"] is None
     assert "G12345678" not in str(download)
+
+
+def test_a_cancelled_events_id_details_go_at_the_next_purge(make_event, answer_rsvp):
+    event = make_event(days=90)
+    give_details(answer_rsvp(event))
+    assert purge(datetime.now(UTC)).security_details_deleted == 0
+    event.status = EventStatus.CANCELLED
+    db.session.commit()
+    assert purge(datetime.now(UTC)).security_details_deleted == 1
+    assert count(SecurityDetails) == 0
 
 
 def test_after_retention_attendees_are_anonymized_and_counts_stay(

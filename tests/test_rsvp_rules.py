@@ -353,3 +353,29 @@ def test_answering_does_not_count_as_a_change_to_the_event(make_event, answer_rs
     answer_rsvp(event)
     db.session.refresh(event)
     assert event.updated_at == before
+
+
+def test_a_decision_made_after_waiting_for_the_lock_reads_the_answer_afresh(
+    make_event, answer_rsvp
+):
+    # Y is loaded while waitlisted; before Y's own change takes the lock, another writer seats
+    # Y. Deciding on the stale "waitlisted" would seat Y's extra guests without counting them.
+    event = make_event(capacity=2, guest_limit=3)
+    first = answer_rsvp(event, email="first@example.com", guests=1)
+    late = answer_rsvp(event, email="late@example.com")
+    assert late.status is RsvpStatus.WAITLISTED
+    with db.engine.begin() as other:  # another request, committed meanwhile
+        other.execute(
+            db.update(Rsvp).where(Rsvp.id == first.id).values(status=RsvpStatus.CANCELLED)
+        )
+        other.execute(
+            db.update(Rsvp)
+            .where(Rsvp.id == late.id)
+            .values(status=RsvpStatus.CONFIRMED, waitlisted_at=None)
+        )
+    assert late.status is RsvpStatus.WAITLISTED  # what this session still believes
+
+    with pytest.raises(errors.NotEnoughSeats):
+        services.answer_from_calendar(event, "ACCEPTED", now(), rsvp=late, guests=3)
+    db.session.rollback()
+    assert seats_taken(event) <= event.capacity

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -69,8 +70,16 @@ MAX_LOCK = timedelta(minutes=30)
 # A pair (account, address) with no failure for this long starts counting from zero again.
 THROTTLE_MEMORY = timedelta(days=1)
 
-# Checked against when the email is unknown, so a miss costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Checked against when the email is unknown, so a miss costs as much time as a wrong password:
+# one per hash method, made as real hashes are.
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+    return _dummy_hashes[method]
 
 
 class AccountError(Exception):
@@ -156,9 +165,10 @@ def create_user(
 
 
 def set_password(user: User, password: str) -> None:
-    """Hash with scrypt (werkzeug's salted default) and sign out every other session."""
+    """Hash (PASSWORD_HASH_METHOD: scrypt, salted) and sign out every other session."""
     check_password_strength(password, (user.email, user.name or ""))
-    user.password_hash = generate_password_hash(password)
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    user.password_hash = generate_password_hash(password, method=method)
     rotate_sessions(user)
 
 
@@ -260,7 +270,7 @@ def authenticate(
     """
     user = find_user(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     throttle = find_throttle(user, client_address)
     if throttle is not None and throttle.locked_until is not None and now < throttle.locked_until:

@@ -172,14 +172,17 @@ def log_action(
     subject: str,
     event: Event | None,
     label: str = "",
+    *,
+    subject_id: int | None = None,
     **details,
 ) -> None:
     """Log an action that is not a change to one row (a message to the attendees), in the
     caller's transaction. `event` is None for what concerns no event (a bounce of an
-    invitation whose event was deleted)."""
+    invitation whose event was deleted); `subject_id` names the row acted on, if one."""
     if actor is not None:
         event_id = event.id if event is not None else None
-        db.session.add(_entry(actor, action, subject, event_id, label, None, _details(details)))
+        entry = _entry(actor, action, subject, event_id, label, subject_id, _details(details))
+        db.session.add(entry)
 
 
 def log_now(

@@ -28,6 +28,7 @@ ACTIONS = {
 SUBJECTS = {
     "event": _l("event"),
     "stop": _l("itinerary stop"),
+    "border_crossing": _l("border crossing"),
     "rsvp": _l("RSVP"),
     "invitation": _l("invitation"),
     "attendees": _l("attendee list"),

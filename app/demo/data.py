@@ -21,6 +21,15 @@ MEXICO_CITY = "America/Mexico_City"
 
 
 @dataclass(frozen=True)
+class DemoCrossing:
+    """How the visit crosses the border after a stop, as an organizer plans it."""
+
+    port: str  # a key of app/events/ports.py
+    lane: str
+    allowance_minutes: int
+
+
+@dataclass(frozen=True)
 class DemoStop:
     """One stop of a visit; `day` counts from the visit's first day."""
 
@@ -31,6 +40,7 @@ class DemoStop:
     end: str
     zone: str
     venue: str  # a key of places.VENUES
+    crossing: DemoCrossing | None = None  # towards the next stop, in the other country
 
 
 @dataclass(frozen=True)
@@ -293,8 +303,9 @@ DEMO_EVENTS = (
                 0,
                 "15:00",
                 "16:00",
-                TIJUANA,
+                SAN_DIEGO,  # the CBX terminal is on the San Diego side: its venue's zone
                 "cbx",
+                crossing=DemoCrossing("otay_mesa", "general", 30),
             ),
             DemoStop(
                 "San Antonio de los Buenos treatment plant tour",
@@ -304,6 +315,17 @@ DEMO_EVENTS = (
                 "17:30",
                 TIJUANA,
                 "sab",
+            ),
+            # The night in Tijuana, then north to San Diego for the meeting.
+            DemoStop(
+                "Working breakfast with Baja California business leaders",
+                "Desayuno de trabajo con líderes empresariales de Baja California",
+                1,
+                "07:30",
+                "08:45",
+                TIJUANA,
+                "ttc",
+                crossing=DemoCrossing("otay_mesa", "sentri", 45),
             ),
             DemoStop(
                 "Binational stakeholder meeting",
@@ -323,6 +345,7 @@ DEMO_EVENTS = (
                 attending=True,
                 language="es",
                 job_title="Directora de proyectos",
+                crossing_document="mx_passport_visa",
             ),
             Answer(
                 "Daniel Whitaker",
@@ -330,6 +353,7 @@ DEMO_EVENTS = (
                 "San Diego Regional Chamber of Commerce",
                 attending=True,
                 job_title="Policy analyst",
+                crossing_document="sentri",
             ),
             Answer(
                 "Rosa Elena Castañeda",

@@ -1,6 +1,7 @@
 """Who and where in the demo calendar: its organizations and venues, as plain data.
 
-Events in app/demo/data.py name them by key. Venues are given as an organizer types a new one.
+Events in app/demo/data.py name them by key. Venues are given as an organizer types a new one,
+with the time zone that events and stops there then take.
 """
 
 from __future__ import annotations
@@ -8,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.events.directory import NewVenue
+
+TIJUANA = "America/Tijuana"
+SAN_DIEGO = "America/Los_Angeles"
+MEXICO_CITY = "America/Mexico_City"
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ VENUES = {
         city="Tijuana",
         region="BC",
         country="MX",
+        timezone=TIJUANA,
     ),
     "consulate": NewVenue(
         name="U.S. Consulate General Tijuana",
@@ -51,6 +57,7 @@ VENUES = {
         city="Tijuana",
         region="BC",
         country="MX",
+        timezone=TIJUANA,
     ),
     "sdrcc": NewVenue(
         name="San Diego Regional Chamber of Commerce",
@@ -58,6 +65,7 @@ VENUES = {
         city="San Diego",
         region="CA",
         country="US",
+        timezone=SAN_DIEGO,
     ),
     "ttc": NewVenue(
         name="Tijuana Trade Center",
@@ -65,6 +73,7 @@ VENUES = {
         city="Tijuana",
         region="BC",
         country="MX",
+        timezone=TIJUANA,
     ),
     "sbiwtp": NewVenue(
         name="South Bay International Wastewater Treatment Plant",
@@ -72,6 +81,7 @@ VENUES = {
         city="San Ysidro",
         region="CA",
         country="US",
+        timezone=SAN_DIEGO,
     ),
     "sab": NewVenue(
         name="Planta de Tratamiento San Antonio de los Buenos",
@@ -79,6 +89,7 @@ VENUES = {
         city="Tijuana",
         region="BC",
         country="MX",
+        timezone=TIJUANA,
     ),
     "otay_east": NewVenue(
         name="Otay Mesa East Port of Entry site",
@@ -86,6 +97,7 @@ VENUES = {
         city="Otay Mesa",
         region="CA",
         country="US",
+        timezone=SAN_DIEGO,
     ),
     "cbx": NewVenue(
         name="Cross Border Xpress (CBX)",
@@ -93,6 +105,7 @@ VENUES = {
         city="San Diego",
         region="CA",
         country="US",
+        timezone=SAN_DIEGO,
     ),
     "sre": NewVenue(
         name="Secretaría de Relaciones Exteriores",
@@ -100,5 +113,6 @@ VENUES = {
         city="Ciudad de México",
         region="CDMX",
         country="MX",
+        timezone=MEXICO_CITY,
     ),
 }

@@ -21,6 +21,7 @@ from app.demo.data import (
     DemoStop,
 )
 from app.demo.places import ORGANIZATIONS, VENUES
+from app.events.crossing_plans import plan_crossing, remove_crossing
 from app.events.directory import find_or_create_organization
 from app.events.itinerary import StopDetails, add_stop, remove_stop, update_stop
 from app.events.models import Event, EventStatus
@@ -159,6 +160,13 @@ def _seed_itinerary(event: Event, spec: DemoEvent, first: date, now: datetime) -
             add_stop(event, details, now)
     for extra in reversed(event.stops[len(spec.stops) :]):
         remove_stop(extra, now)
+    # Then the crossings, once every stop is in its place and time.
+    for stop, wanted in zip(event.stops, spec.stops, strict=True):
+        if wanted.crossing is None:
+            remove_crossing(stop)
+        else:
+            crossing = wanted.crossing
+            plan_crossing(stop, crossing.port, crossing.lane, crossing.allowance_minutes)
 
 
 def _seed_security_list(event: Event, spec: DemoEvent, first: date) -> None:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.events import notifications
 from app.events.models import Event, Venue
 from app.extensions import db
 from app.rsvps.models import Rsvp
+
+if TYPE_CHECKING:
+    from app.ical import CalendarChange
 
 
 @dataclass
@@ -26,6 +30,8 @@ class EventChanges:
     previous_timezone: str | None = None
     previous_venue: Venue | None = None
     itinerary_changed: bool = False
+    # The calendar entries an itinerary change touched (app/ical.py); None: all of them.
+    calendar: CalendarChange | None = None
     notified: int = 0  # attendees emailed about it
     promoted: list[Rsvp] = field(default_factory=list)  # seated from the waitlist
 

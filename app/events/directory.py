@@ -6,13 +6,14 @@ and by the demo seed. What the forms list to pick from is app/events/lookups.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, or_
 
-from app.events.errors import UnknownChoice
+from app.events.errors import UnknownChoice, ZoneContradictsVenue
 from app.events.models import Organization, Venue
 from app.extensions import db
+from app.timezones import canonical_zone
 
 
 @dataclass
@@ -22,6 +23,7 @@ class NewVenue:
     country: str  # "US" or "MX"
     address: str = ""
     region: str = ""
+    timezone: str | None = None  # IANA; None: that of the event or stop it is typed for
 
 
 def _same_text(column, value: str):
@@ -44,6 +46,7 @@ def resolve_venue(venue_id: int | None, new_venue: NewVenue | None) -> Venue | N
             .limit(1)
         )
         if existing is not None:
+            existing.timezone = existing.timezone or new_venue.timezone
             return existing
         venue = Venue(
             name=new_venue.name,
@@ -51,6 +54,7 @@ def resolve_venue(venue_id: int | None, new_venue: NewVenue | None) -> Venue | N
             city=new_venue.city,
             region=new_venue.region,
             country=new_venue.country,
+            timezone=new_venue.timezone,
         )
         db.session.add(venue)
         db.session.flush()
@@ -61,6 +65,27 @@ def resolve_venue(venue_id: int | None, new_venue: NewVenue | None) -> Venue | N
     if venue is None:
         raise UnknownChoice(f"venue {venue_id}")
     return venue
+
+
+def venue_and_zone(
+    venue_id: int | None, new_venue: NewVenue | None, zone: str | None
+) -> tuple[Venue | None, str]:
+    """The venue of an event or a stop (as `resolve_venue`), and the zone its times are in.
+
+    A venue that knows its zone sets it: `zone` may be None, and a different one is refused
+    (ZoneContradictsVenue), since the times would be read on the wrong clock. A new venue
+    typed in without a zone is taken to be in `zone`.
+    """
+    if new_venue is not None and new_venue.timezone is None:
+        new_venue = replace(new_venue, timezone=zone)
+    venue = resolve_venue(venue_id, new_venue)
+    if venue is not None and venue.timezone:
+        if zone is not None and canonical_zone(zone) != venue.timezone:
+            raise ZoneContradictsVenue(venue.timezone, zone)
+        return venue, venue.timezone
+    if zone is None:
+        raise ValueError("a time zone is needed where the venue has none")
+    return venue, canonical_zone(zone)
 
 
 def find_organization(name: str) -> Organization | None:

@@ -1,6 +1,8 @@
 """Why a change to an event was refused. Services raise these; `app/events/labels.py` says
 them to a person."""
 
+from datetime import datetime
+
 from app.events.models import EventStatus
 
 
@@ -54,3 +56,22 @@ class OwnerRefused(EventError):
 
 class LastOwner(EventError):
     """Removing this owner would leave the event to admins alone."""
+
+
+class ZoneContradictsVenue(EventError):
+    """The time zone chosen is not the venue's own: times would be read on the wrong clock."""
+
+    def __init__(self, venue_zone: str, zone: str):
+        super().__init__(f"the venue is in {venue_zone}, not {zone}")
+        self.venue_zone = venue_zone
+        self.zone = zone
+
+
+class StopOutsideVisit(EventError):
+    """A stop that starts before its visit starts, or ends after it ends."""
+
+    def __init__(self, visit_starts_at: datetime, visit_ends_at: datetime, visit_zone: str):
+        super().__init__("the stop is outside the visit's dates")
+        self.visit_starts_at = visit_starts_at
+        self.visit_ends_at = visit_ends_at
+        self.visit_zone = visit_zone

@@ -26,6 +26,8 @@ from wtforms.validators import (
 )
 
 from app.events.directory import NewVenue
+from app.events.errors import ZoneContradictsVenue
+from app.events.labels import error_message
 from app.events.models import Venue, Visibility
 from app.events.notifications import MessageRecipients
 from app.forms import (
@@ -35,11 +37,14 @@ from app.forms import (
     single_line,
     strip_filter,
 )
+from app.i18n import zone_city
 from app.timezones import (
+    SUGGESTED_ZONES,
     NonexistentLocalTime,
     UnknownZone,
     canonical_zone,
     to_utc,
+    zones_by_country,
 )
 
 # What <input type="datetime-local"> sends (with or without seconds), first one for display.
@@ -147,12 +152,37 @@ def spanish_title() -> StringField:
     )
 
 
-def time_zone(**kwargs) -> StringField:
-    return StringField(
-        _l("Time zone"),
+def zone_choices(blank_label) -> list[SelectChoice]:
+    """Every zone, grouped: Mexico, the United States, then all others; the suggested ones
+    first, the rest by city. Labels start with the city ("Tijuana (America/Tijuana)"), so
+    typing a city's first letters in the closed select finds it, no script needed."""
+
+    def label(zone: str) -> str:
+        return f"{zone_city(zone)} ({zone})" if "/" in zone else zone
+
+    groups = zip((_l("Mexico"), _l("United States"), _l("Other")), zones_by_country(), strict=True)
+    choices = [SelectChoice("", blank_label)]
+    for group, zones in groups:
+        suggested = [z for z in zones if z in SUGGESTED_ZONES]
+        others = sorted((z for z in zones if z not in SUGGESTED_ZONES), key=label)
+        choices += [SelectChoice(z, label(z), optgroup=group) for z in suggested + others]
+    return choices
+
+
+ZONE_LABEL = _l("Time zone")
+VENUE_ZONE = _l("The venue's time zone")
+
+
+def time_zone(label=ZONE_LABEL, blank=VENUE_ZONE, **kwargs) -> SelectField:
+    """A select of every zone; the blank first choice (`blank`) leaves it to the venue."""
+    return SelectField(
+        label,
+        choices=lambda: zone_choices(blank),
+        # Any spelling of a real zone is taken (and stored canonical), as typed ones were.
+        validate_choice=False,
         filters=[strip_filter],
-        validators=[DataRequired(_l("Please choose a time zone.")), Length(max=64), known_zone],
-        render_kw={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"},
+        validators=[Length(max=64), known_zone],
+        default="",
         **kwargs,
     )
 
@@ -180,11 +210,40 @@ class VenueFields(BaseForm):
         _l("State"), filters=[strip_filter], validators=[Length(max=100), single_line]
     )
     new_venue_country = SelectField(_l("Country"), choices=COUNTRY_CHOICES, default="MX")
+    new_venue_timezone = time_zone(_l("Its time zone"), _l("The time zone chosen above"))
+
+    _venue_zones: dict[int, str | None] = {}
 
     def offer_venues(self, venues: list[Venue]) -> None:
         self.venue.choices = [SelectChoice("", _l("No venue"))] + [
             SelectChoice(str(v.id), f"{v.name} — {v.locality}") for v in venues
         ]
+        self._venue_zones = {v.id: v.timezone for v in venues}
+
+    def venue_zone(self) -> str | None:
+        """The zone of the venue chosen, or of the new one typed in, if it has one."""
+        if self.new_venue_name.data:
+            return None if self.new_venue_timezone.errors else self.new_venue_timezone.data
+        return self._venue_zones.get(self.venue.data)
+
+    def zone_for_times(self, fallback: str | None = None) -> str | None:
+        """The zone the form's local times are in: the one chosen in `timezone` (a field of
+        the form using these), else the venue's, else `fallback`; it is then shown chosen.
+        None, said next to the field, if there is none or the choice contradicts the venue
+        (the services refuse that too, for every caller)."""
+        field = self.timezone
+        if field.errors:
+            return None
+        chosen, at_venue = field.data or None, self.venue_zone() or None
+        if chosen and at_venue and chosen != at_venue:
+            field.errors.append(error_message(ZoneContradictsVenue(at_venue, chosen)))
+            return None
+        zone = chosen or at_venue or fallback
+        if zone is None:
+            field.errors.append(_("Please choose a time zone, or a venue that has one."))
+            return None
+        field.data = zone
+        return zone
 
     def _check_new_venue(self) -> bool:
         if self.new_venue_name.data and not self.new_venue_city.data:
@@ -202,6 +261,7 @@ class VenueFields(BaseForm):
             city=self.new_venue_city.data,
             region=self.new_venue_region.data or "",
             country=self.new_venue_country.data,
+            timezone=self.new_venue_timezone.data or None,
         )
 
 

@@ -83,7 +83,7 @@ class EventForm(VenueFields, LocalTimes):
         _l("Starts"), required_datetime(_l("Please enter when the event starts."))
     )
     ends_at = local_datetime(_l("Ends"), required_datetime(_l("Please enter when the event ends.")))
-    timezone = time_zone(default="America/Tijuana")
+    timezone = time_zone()
     hosts = SelectMultipleField(
         _l("Hosts"),
         coerce=int,
@@ -176,8 +176,8 @@ class EventForm(VenueFields, LocalTimes):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         self.instants: dict[str, datetime | None] = {}
-        if not self.timezone.errors:
-            zone = self.timezone.data
+        zone = self.zone_for_times()
+        if zone is not None:
             for name in ("starts_at", "ends_at", "rsvp_deadline"):
                 self.instants[name] = self._instant(self[name], zone)
         starts_at = self.instants.get("starts_at")
@@ -225,6 +225,8 @@ class StopForm(VenueFields, LocalTimes):
     )
     ends_at = local_datetime(_l("Ends (optional)"), Optional())
     timezone = time_zone()
+    # Where neither the form nor the venue says: the previous stop's, or the visit's (the view).
+    fallback_zone: str | None = None
 
     @staticmethod
     def data_from(stop: ItineraryStop) -> dict:
@@ -241,9 +243,10 @@ class StopForm(VenueFields, LocalTimes):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         self.instants: dict[str, datetime | None] = {}
-        if not self.timezone.errors:
+        zone = self.zone_for_times(self.fallback_zone)
+        if zone is not None:
             for name in ("starts_at", "ends_at"):
-                self.instants[name] = self._instant(self[name], self.timezone.data)
+                self.instants[name] = self._instant(self[name], zone)
         valid &= self._check_order(
             self.instants.get("starts_at"), self.instants.get("ends_at"), self.ends_at
         )

@@ -3,7 +3,8 @@ along when the visit itself moves.
 
 Plain functions, as in app/events/services.py (which edits the event itself): they flush but
 never commit, log what they change for the `actor` they are given, and raise `EventError`s.
-A change to a stop's time or place is announced to attendees like a change to the event.
+A change to a stop's time or place is announced to attendees like a change to the event, with
+calendar invitations for the stops' entries it touched (app/ical.py).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from app.audit import services as audit
 from app.events.changes import EventChanges, announce
-from app.events.directory import NewVenue, resolve_venue
-from app.events.errors import StopsNeedAVisit, WrongStatus
+from app.events.directory import NewVenue, venue_and_zone
+from app.events.errors import StopOutsideVisit, StopsNeedAVisit, WrongStatus
 from app.events.models import Event, ItineraryStop
 from app.extensions import db
+from app.ical import CalendarChange, CalendarEntry
 from app.timezones import NonexistentLocalTime, to_local, to_utc
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 class StopDetails:
     title_en: str
     starts_at: datetime
-    timezone: str
+    timezone: str | None  # None: the venue's (app/events/directory.py, venue_and_zone)
     title_es: str | None = None
     ends_at: datetime | None = None
     venue_id: int | None = None
@@ -40,8 +42,16 @@ def _apply_stop(stop: ItineraryStop, details: StopDetails) -> None:
     stop.title_es = details.title_es
     stop.starts_at = details.starts_at
     stop.ends_at = details.ends_at
-    stop.timezone = details.timezone
-    stop.venue = resolve_venue(details.venue_id, details.new_venue)
+    stop.venue, stop.timezone = venue_and_zone(
+        details.venue_id, details.new_venue, details.timezone
+    )
+
+
+def check_within_visit(event: Event, details: StopDetails) -> None:
+    """Raise StopOutsideVisit unless the stop starts and ends while its visit is on."""
+    ends_at = details.ends_at or details.starts_at
+    if details.starts_at < event.starts_at or ends_at > event.ends_at:
+        raise StopOutsideVisit(event.starts_at, event.ends_at, event.timezone)
 
 
 def check_itinerary_editable(event: Event) -> None:
@@ -73,8 +83,8 @@ def _shifted(instant: datetime, zone: str, shift: timedelta) -> datetime:
         return to_utc(gap.skipped_to, zone)  # the hour the clocks skip: the next real time
 
 
-def _itinerary_changed(event: Event, now: datetime) -> EventChanges:
-    changes = EventChanges(fields={"stops"}, itinerary_changed=True)
+def _itinerary_changed(event: Event, now: datetime, calendar: CalendarChange) -> EventChanges:
+    changes = EventChanges(fields={"stops"}, itinerary_changed=True, calendar=calendar)
     announce(event, changes, now)
     return changes
 
@@ -84,12 +94,17 @@ def add_stop(
 ) -> EventChanges:
     """Append a stop to a visit's itinerary."""
     check_itinerary_editable(event)
+    check_within_visit(event, details)
+    # The first stop turns the visit's single calendar entry into one per stop.
+    replaced = () if event.stops else (CalendarEntry(event),)
     stop = ItineraryStop(position=max((s.position for s in event.stops), default=-1) + 1)
     _apply_stop(stop, details)
     event.stops.append(stop)
     db.session.flush()
     audit.log_created(actor, stop)
-    return _itinerary_changed(event, now)
+    return _itinerary_changed(
+        event, now, CalendarChange(requests=(CalendarEntry(event, stop),), cancels=replaced)
+    )
 
 
 def update_stop(
@@ -98,6 +113,7 @@ def update_stop(
     """Edit a stop; attendees hear about it when its time or place changed, not its title."""
     event = stop.event
     check_itinerary_editable(event)
+    check_within_visit(event, details)
 
     def place_and_time():
         return stop.starts_at, stop.ends_at, stop.timezone, stop.venue_id
@@ -107,7 +123,9 @@ def update_stop(
         _apply_stop(stop, details)
         db.session.flush()
     if place_and_time() != before[0]:
-        return _itinerary_changed(event, now)
+        return _itinerary_changed(
+            event, now, CalendarChange(requests=(CalendarEntry(event, stop),))
+        )
     return EventChanges(fields={"stops"} if (stop.title_en, stop.title_es) != before[1] else set())
 
 
@@ -133,13 +151,16 @@ def move_stop(
         stop.position = theirs
         db.session.flush()
     db.session.refresh(event, ["stops"])
-    return _itinerary_changed(event, now)
+    # Their times stay; their places in the itinerary, which their descriptions list, swap.
+    swapped = (CalendarEntry(event, stop), CalendarEntry(event, other))
+    return _itinerary_changed(event, now, CalendarChange(requests=swapped))
 
 
 def remove_stop(stop: ItineraryStop, now: datetime, *, actor: User | None = None) -> EventChanges:
     """Remove a stop and close the gap in the numbering."""
     event = stop.event
     check_itinerary_editable(event)
+    gone = CalendarEntry(event, stop)
     audit.log_deleted(actor, stop)
     with audit.watching(actor, *(s for s in event.stops if s is not stop)):
         event.stops.remove(stop)
@@ -148,4 +169,6 @@ def remove_stop(stop: ItineraryStop, now: datetime, *, actor: User | None = None
             if remaining.position != position:
                 remaining.position = position
                 db.session.flush()  # one at a time, each into a free place
-    return _itinerary_changed(event, now)
+    # Without stops the visit is one calendar entry again.
+    restored = () if event.stops else (CalendarEntry(event),)
+    return _itinerary_changed(event, now, CalendarChange(requests=restored, cancels=(gone,)))

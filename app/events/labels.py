@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.events import errors
 from app.events.models import EventKind, EventStatus
+from app.i18n import current_language, format_when
 
 KIND_LABELS = {
     EventKind.STAKEHOLDER_MEETING: _l("Stakeholder meeting"),
@@ -53,4 +54,21 @@ def error_message(error: errors.EventError) -> str:
         return _("Only active organizer and admin accounts can own events.")
     if isinstance(error, errors.LastOwner):
         return _("An event keeps at least one owner. Add another owner first.")
+    if isinstance(error, errors.ZoneContradictsVenue):
+        return _(
+            "This venue is in %(venue_zone)s; the time zone says %(zone)s.",
+            venue_zone=error.venue_zone,
+            zone=error.zone,
+        )
+    if isinstance(error, errors.StopOutsideVisit):
+        return _(
+            "A stop must take place during the visit, which runs %(when)s.",
+            when=format_when(
+                error.visit_starts_at,
+                error.visit_ends_at,
+                error.visit_zone,
+                current_language(),
+                with_year=True,
+            ),
+        )
     raise error

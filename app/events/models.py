@@ -30,6 +30,7 @@ from app.extensions import db
 if TYPE_CHECKING:
     from app.accounts.models import User
     from app.rsvps.models import Rsvp
+    from app.security_lists.models import SecurityList
 
 
 class EventKind(enum.StrEnum):
@@ -80,6 +81,8 @@ class Venue(db.Model):
     city: Mapped[str] = mapped_column(String(100))
     region: Mapped[str] = mapped_column(String(100), default="")  # state: "CA", "BC", "CDMX"
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166 alpha-2
+    # Its IANA zone: choosing the venue for an event or a stop sets theirs.
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def one_line(self) -> str:
@@ -176,6 +179,8 @@ class Event(db.Model):
     )
     rsvps: Mapped[list[Rsvp]] = relationship(back_populates="event", lazy="raise_on_sql")
     owners: Mapped[list[User]] = relationship(secondary=event_owners, order_by="User.email")
+    # The venue's security list, if it keeps one (app/security_lists).
+    security_list: Mapped[SecurityList | None] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"
@@ -244,8 +249,14 @@ class Event(db.Model):
         return self.starts_at
 
     @property
+    def max_guests(self) -> int:
+        """Guests one answer may bring: none where the venue keeps a security list, which needs
+        every visitor's own details (each guest answers for themselves), else guest_limit."""
+        return 0 if self.security_list is not None else self.guest_limit
+
+    @property
     def allows_guests(self) -> bool:
-        return self.guest_limit > 0
+        return self.max_guests > 0
 
 
 class ItineraryStop(db.Model):
@@ -269,6 +280,15 @@ class ItineraryStop(db.Model):
 
     event: Mapped[Event] = relationship(back_populates="stops")
     venue: Mapped[Venue | None] = relationship()
+    # The border crossing planned after this stop, towards the next one (app/events/crossings.py).
+    # Loaded with the stops, in one query for all of them: every page, email and calendar that
+    # lists a visit's stops says its crossings too.
+    crossing_after: Mapped[BorderCrossing | None] = relationship(
+        back_populates="after_stop",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="selectin",
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -276,3 +296,21 @@ class ItineraryStop(db.Model):
 
     def title(self, language: str) -> str:
         return (self.title_es if language == "es" else None) or self.title_en
+
+
+class BorderCrossing(db.Model):
+    """How a visit crosses the border between one stop and the next: the port of entry, the lane
+    and the time to allow. The direction follows from the two stops' countries."""
+
+    __tablename__ = "border_crossings"
+    __table_args__ = (CheckConstraint("allowance_minutes > 0", name="allowance_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    after_stop_id: Mapped[int] = mapped_column(
+        ForeignKey("itinerary_stops.id", ondelete="CASCADE"), unique=True
+    )
+    port: Mapped[str] = mapped_column(String(40))  # a key of app/events/ports.py
+    lane: Mapped[str] = mapped_column(String(20))  # general, ready_lane, sentri, pedestrian
+    allowance_minutes: Mapped[int] = mapped_column(Integer)
+
+    after_stop: Mapped[ItineraryStop] = relationship(back_populates="crossing_after")

@@ -4,7 +4,8 @@ reminders.
 Each is queued in the outbox inside the caller's transaction (so it goes out only if the change
 is committed), rendered in the attendee's own language, with times in the event's own zone.
 Those with a seat get calendar data (an updated REQUEST or a CANCEL, same UID, the event's new
-SEQUENCE); the waitlist gets the news without it, since it has no calendar entry to update.
+SEQUENCE; a visit's stops each in their own message, app/ical.py); the waitlist gets the news
+without it, since it has no calendar entry to update.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from app.rsvps.notifications import queue_attendee_email
 if TYPE_CHECKING:
     from app.accounts.models import User
     from app.events.changes import EventChanges
+    from app.ical import CalendarChange
 
 
 class MessageRecipients(enum.StrEnum):
@@ -48,13 +50,20 @@ def recipients(event: Event, statuses: tuple[RsvpStatus, ...]) -> list[Rsvp]:
     )
 
 
-def _notify_about_event(event: Event, template: str, ics_method: str, **context) -> int:
-    """Confirmed attendees get calendar data (`ics_method`) with the news; the waitlist gets
-    the news alone, as kind `<template>_waitlisted`. Returns how many were queued."""
+def _notify_about_event(
+    event: Event,
+    template: str,
+    ics_method: str,
+    calendar: CalendarChange | None = None,
+    **context,
+) -> int:
+    """Confirmed attendees get calendar data (`ics_method`, for the entries in `calendar` or
+    all of theirs) with the news; the waitlist gets the news alone, as kind
+    `<template>_waitlisted`. Returns how many people were emailed."""
     confirmed = recipients(event, (RsvpStatus.CONFIRMED,))
     waitlisted = recipients(event, (RsvpStatus.WAITLISTED,))
     for rsvp in confirmed:
-        queue_attendee_email(rsvp, template, template, ics_method, **context)
+        queue_attendee_email(rsvp, template, template, ics_method, calendar=calendar, **context)
     for rsvp in waitlisted:
         queue_attendee_email(rsvp, template, f"{template}_waitlisted", **context)
     return len(confirmed) + len(waitlisted)
@@ -62,8 +71,9 @@ def _notify_about_event(event: Event, template: str, ics_method: str, **context)
 
 def queue_event_changed(event: Event, changes: EventChanges) -> int:
     """A new time or place: an updated invitation for each confirmed attendee, a notice for
-    the waitlist. Returns how many were queued."""
-    return _notify_about_event(event, "event_changed", "REQUEST", changes=changes)
+    the waitlist. Returns how many were queued. Invitations update the calendar entries the
+    change touched (`changes.calendar`; all of them when it does not say)."""
+    return _notify_about_event(event, "event_changed", "REQUEST", changes.calendar, changes=changes)
 
 
 def queue_event_cancelled(event: Event, note: str | None) -> int:

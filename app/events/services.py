@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from app.audit import services as audit
 from app.events import notifications, reminders
 from app.events.changes import EventChanges, announce
-from app.events.directory import NewVenue, choose_organizations, resolve_venue
+from app.events.directory import NewVenue, choose_organizations, venue_and_zone
 from app.events.errors import (
     OrganizationInBothRoles,
     StopsNeedAVisit,
@@ -30,6 +30,7 @@ from app.events.errors import (
 from app.events.itinerary import move_stops_along
 from app.events.locking import lock_event
 from app.events.models import (
+    BorderCrossing,
     Event,
     EventKind,
     EventOrganization,
@@ -57,7 +58,7 @@ class EventDetails:
     title_en: str
     starts_at: datetime
     ends_at: datetime
-    timezone: str
+    timezone: str | None  # None: the venue's (app/events/directory.py, venue_and_zone)
     title_es: str | None = None
     description_en: str = ""
     description_es: str | None = None
@@ -139,13 +140,14 @@ def _apply(event: Event, details: EventDetails) -> None:
     event.description_es = details.description_es
     event.starts_at = details.starts_at
     event.ends_at = details.ends_at
-    event.timezone = details.timezone
     event.capacity = details.capacity
     event.guest_limit = details.guest_limit
     event.rsvp_deadline = details.rsvp_deadline
     event.visibility = details.visibility
     event.show_both_languages = details.show_both_languages
-    event.venue = resolve_venue(details.venue_id, details.new_venue)
+    event.venue, event.timezone = venue_and_zone(
+        details.venue_id, details.new_venue, details.timezone
+    )
     hosts = choose_organizations(details.host_ids, details.new_hosts, event.hosts)
     partners = choose_organizations(details.partner_ids, details.new_partners, event.partners)
     _link_organizations(event, hosts, partners)
@@ -306,6 +308,9 @@ def duplicate_event(event: Event, *, actor: User | None = None) -> Event:
     for stop in event.stops:
         stop_copy = ItineraryStop()
         _copy_columns(stop, stop_copy, {"id", "event_id"})
+        if stop.crossing_after is not None:  # the way to the next stop comes along
+            stop_copy.crossing_after = BorderCrossing()
+            _copy_columns(stop.crossing_after, stop_copy.crossing_after, {"id", "after_stop_id"})
         copy.stops.append(stop_copy)
     copy.owners = list(event.owners)
     _own(copy, actor)

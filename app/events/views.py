@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.db_types import utcnow
-from app.events import queries
+from app.events import crossings, queries
 from app.events.labels import KIND_LABELS, KIND_PLURALS, STATUS_LABELS
 from app.events.models import EventKind, EventStatus
 from app.page_cache import cached_page
@@ -71,3 +71,8 @@ def kind_label(kind: EventKind) -> str:
 @bp.app_template_global()
 def event_status_label(status: EventStatus) -> str:
     return str(STATUS_LABELS[status])
+
+
+# A visit's border crossings, for its page, the organizer's and the attendees' emails.
+bp.add_app_template_global(crossings.crossing_text)
+bp.add_app_template_global(crossings.crossing_summary)

@@ -4,7 +4,10 @@ Every outgoing message has its own envelope sender (a bounce address, app/inboun
 so a bounce names the message that failed whatever the reporting server writes in it. A failed
 delivery marks that message `bounced_at`; a permanent failure (5.x.x) also marks its address
 undeliverable in `RejectedAddress`, which the SMTP sender fills too when our own server refuses
-an address. Anything else sent to a bounce address changes nothing.
+an address. Only a report about our message's recipient counts (or one that names nobody): a
+bounce address reaches whoever our mail reached, and a report about a forward to some other
+address, or a forged one naming strangers, says nothing about ours. Anything else sent to a
+bounce address changes nothing.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.parser import HeaderParser
 
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.inbound.mime import UnreadableMessage, read_message
 from app.mail.models import OutboxMessage, RejectedAddress
 
 _SMTP_REPLY_CODE = re.compile(r"\b([245][0-9][0-9])\b")
@@ -51,8 +54,9 @@ class RecipientReport:
 
 def delivery_reports(raw: bytes) -> list[RecipientReport] | None:
     """The per-recipient reports of a delivery status notification; None for any other
-    message (an auto-reply, a person writing back)."""
-    message = message_from_bytes(raw, policy=policy.default)
+    message (an auto-reply, a person writing back). Raises UnreadableMessage for one too
+    complex to read (app/inbound/mime.py)."""
+    message = read_message(raw)
     if message.get_content_type() != "multipart/report":
         return None
     if str(message.get_param("report-type", "")).lower() != "delivery-status":
@@ -101,7 +105,10 @@ class BounceResult:
 def apply_bounce(outbox_message: OutboxMessage, raw: bytes, now: datetime) -> BounceResult:
     """Mark `outbox_message` bounced when `raw` reports its delivery failed, and its address
     undeliverable when the failure is permanent. Flushes; the caller commits."""
-    reports = delivery_reports(raw)
+    try:
+        reports = delivery_reports(raw)
+    except UnreadableMessage as error:
+        return BounceResult(False, "unreadable_message", str(error))
     if reports is None:
         return BounceResult(False, "not_a_bounce", "not a delivery status notification")
     failed = [r for r in reports if r.action == "failed"]
@@ -109,13 +116,18 @@ def apply_bounce(outbox_message: OutboxMessage, raw: bytes, now: datetime) -> Bo
         actions = sorted({r.action for r in reports})
         reason = "bounce_delayed" if "delayed" in actions else "bounce_not_failed"
         return BounceResult(False, reason, f"delivery report: {', '.join(actions) or 'empty'}")
-    # Our message had one recipient; a report may also name where it was forwarded to.
+    # Our message had one recipient. A report that names no address (an X.400 or other kind
+    # of Final-Recipient) can only be about it.
     address = outbox_message.recipient_email.strip().lower()
-    report = next((r for r in failed if r.recipient == address), failed[0])
+    report = next((r for r in failed if r.recipient == address), None)
+    report = report or next((r for r in failed if r.recipient is None), None)
+    if report is None:
+        others = ", ".join(sorted({r.recipient for r in failed if r.recipient}))
+        return BounceResult(
+            False, "bounce_other_recipient", f"a failed delivery to {others}, not to {address}"
+        )
     outbox_message.bounced_at = outbox_message.bounced_at or now
     words = " ".join(filter(None, [report.status, report.diagnostic]))
-    if report.recipient and report.recipient != address:
-        words = f"{words} (for {report.recipient})"
     if not report.permanent:
         # Given up after retrying (4.4.7 and the like): this message is lost, the address
         # may well work tomorrow.

@@ -4,17 +4,21 @@ Every plus address arrives in one mailbox (events@). A message is stored for the
 addresses its headers name, then moved to IMAP_DONE_FOLDER; one for none of them (or too large)
 is moved to IMAP_UNKNOWN_FOLDER. Nothing is deleted. The move comes after the commit, so a crash
 in between leaves the message in the inbox to be stored again (the applier ignores the repeat).
+A message that cannot be stored (a header the database refuses) is left for the next poll, and
+after MAX_STORE_FAILURES polls moved to the unknown folder: it never holds up the rest.
 """
 
 from __future__ import annotations
 
 import contextlib
+import imaplib
 import ipaddress
 import logging
 import select
 import ssl
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
@@ -23,17 +27,24 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, current_app
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessage
+from imap_tools.errors import ImapToolsError
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.inbound.models import InboundSource
 from app.inbound.receiving import accepts_recipient, store_inbound
-from app.inbound.server import over_hourly_limit
+from app.inbound.server import over_address_limit, over_hourly_limit
 
 log = logging.getLogger(__name__)
 
 # Where the address a message was delivered to shows, most trustworthy first: the receiving
 # server's own headers, then what the sender wrote.
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "To", "Cc")
+# Polls in a row a message may fail to be stored in before it is moved to the unknown folder.
+MAX_STORE_FAILURES = 3
+# Failures of the connection or the database as a whole, not of one message: the poll stops
+# and the watcher connects again later (watch_mailbox).
+_NOT_THE_MESSAGE = (OperationalError, OSError, imaplib.IMAP4.error, ImapToolsError)
 
 
 class RawMailMessage(MailMessage):
@@ -159,46 +170,80 @@ def find_recipient(message: Message) -> str | None:
 class PollReport:
     stored: int = 0
     unknown: int = 0
-    later: int = 0  # left in the inbox: the sender is over its hourly limit
+    later: int = 0  # left in the inbox: the sender or the address is over its hourly limit
+    failed: int = 0  # left in the inbox: could not be stored, tried again next poll
 
 
 def poll_once(
-    mailbox: BaseMailBox, done_folder: str, unknown_folder: str, stop: threading.Event | None = None
+    mailbox: BaseMailBox,
+    done_folder: str,
+    unknown_folder: str,
+    stop: threading.Event | None = None,
+    failures: Counter[str] | None = None,
 ) -> PollReport:
     """Store and file away every message in the selected folder (needs an app context).
 
     Headers come first, for all messages; a whole message is fetched only when it is for us.
+    `failures` counts, by UID, the polls in which a message could not be stored: pass the
+    same one to every poll of a mailbox (watch_mailbox does).
     """
     report = PollReport()
+    failures = failures if failures is not None else Counter()
     max_bytes = current_app.config["INBOUND_MAX_BYTES"]
     for header in list(mailbox.fetch("ALL", mark_seen=False, headers_only=True, bulk=100)):
         if stop is not None and stop.is_set():
             break
-        recipient = find_recipient(header.obj) if header.size_rfc822 <= max_bytes else None
-        sender = parseaddr(header.obj.get("Return-Path", ""))[1]
-        if recipient is not None and over_hourly_limit(sender, recipient):
+        try:
+            outcome = _take(mailbox, header, max_bytes)
+        except _NOT_THE_MESSAGE:
+            raise
+        except Exception:
+            db.session.rollback()
+            failures[header.uid] += 1
+            log.exception(
+                "receive-mail: message %s could not be stored (%s of %s tries)",
+                header.uid,
+                failures[header.uid],
+                MAX_STORE_FAILURES,
+            )
+            if failures[header.uid] < MAX_STORE_FAILURES:
+                report.failed += 1
+                continue
+            del failures[header.uid]
+            outcome = "unknown"
+        failures.pop(header.uid, None)
+        if outcome == "later":
             report.later += 1
-            continue
-        stored = None
-        if recipient is not None:
-            message = next(iter(mailbox.fetch(mark_seen=False, uid_list=[header.uid])), None)
-            if message is not None:
-                stored = store_inbound(
-                    message.raw,
-                    recipient=recipient,
-                    envelope_from=sender,
-                    source=InboundSource.IMAP,
-                )
-        if stored is None:
+        elif outcome == "stored":
+            mailbox.move(header.uid, done_folder)
+            report.stored += 1
+        else:
             log.info(
-                "receive-mail: message %s is for none of our addresses (or too large)", header.uid
+                "receive-mail: message %s is for none of our addresses, too large, or could "
+                "not be stored",
+                header.uid,
             )
             mailbox.move(header.uid, unknown_folder)
             report.unknown += 1
-        else:
-            mailbox.move(header.uid, done_folder)
-            report.stored += 1
     return report
+
+
+def _take(mailbox: BaseMailBox, header: MailMessage, max_bytes: int) -> str:
+    """Store one message if it is for us: "stored", "unknown" (not for us, or too large) or
+    "later" (over an hourly limit)."""
+    recipient = find_recipient(header.obj) if header.size_rfc822 <= max_bytes else None
+    if recipient is None:
+        return "unknown"
+    sender = parseaddr(header.obj.get("Return-Path", ""))[1]
+    if over_address_limit(recipient) or over_hourly_limit(sender, recipient):
+        return "later"
+    message = next(iter(mailbox.fetch(mark_seen=False, uid_list=[header.uid])), None)
+    if message is None:
+        return "unknown"
+    stored = store_inbound(
+        message.raw, recipient=recipient, envelope_from=sender, source=InboundSource.IMAP
+    )
+    return "unknown" if stored is None else "stored"
 
 
 def wait_for_mail(
@@ -236,6 +281,7 @@ def watch_mailbox(
 ) -> None:
     """Keep the mailbox empty until `stop` is set; after an error (network, login, database)
     wait `retry_seconds` and connect again."""
+    failures: Counter[str] = Counter()  # kept across reconnections: UIDs stay valid
     while not stop.is_set():
         try:
             mailbox = connect(settings)
@@ -244,7 +290,7 @@ def watch_mailbox(
                 while not stop.is_set():
                     with app.app_context():
                         try:
-                            report = poll_once(mailbox, done, unknown, stop)
+                            report = poll_once(mailbox, done, unknown, stop, failures)
                         finally:
                             db.session.remove()
                     if report.stored and notify is not None:

@@ -19,17 +19,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses
 
 from icalendar import Calendar
 
+from app.inbound.mime import UnreadableMessage, read_message
 from app.inbound.tnef import MeetingResponse, UnreadableTnef, read_tnef
 
 METHODS = frozenset({"REPLY", "COUNTER"})
 CALENDAR_TYPES = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
 TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
+# SEQUENCE is stored (InboundMessage.reply_sequence, a 32-bit INTEGER): anything beyond is no
+# real calendar's.
+SEQUENCE_RANGE = range(-(2**31), 2**31)
 
 
 class NotACalendarReply(Exception):
@@ -52,15 +55,19 @@ class CalendarReply:
     attendee_email: str  # as written (any case), "mailto:" removed; may be an alias
     comment: str | None
     guests: int | None  # Google's X-NUM-GUESTS; None when the client does not say
+    sender: str = ""  # the address in the message's From header, as written; may be ""
 
 
 def parse_reply(raw: bytes) -> CalendarReply:
     """The calendar answer in a raw email, from its first part that holds one.
 
     Raises NotACalendarReply when there is none (a person's typed reply, an auto-reply) or
-    what there is cannot be read.
+    what there is cannot be read, or the message is too complex to read (app/inbound/mime.py).
     """
-    message = message_from_bytes(raw, policy=policy.default)
+    try:
+        message = read_message(raw)
+    except UnreadableMessage as error:
+        raise NotACalendarReply("unreadable_message", str(error)) from error
     sender = _sender(message)
     first_error: NotACalendarReply | None = None
     for part in _leaf_parts(message):
@@ -165,6 +172,7 @@ def _from_calendar(text: str, method_param: str | None, sender: str) -> Calendar
         sequence = int(str(vevent.get("SEQUENCE", 0)).strip())
     except ValueError as error:
         raise NotACalendarReply("unreadable_calendar", "SEQUENCE is not a number") from error
+    _check_sequence(sequence)
     attendee = _attendee(vevent.get("ATTENDEE"), sender)
     if attendee is None:
         raise NotACalendarReply("unreadable_calendar", "no ATTENDEE")
@@ -177,7 +185,13 @@ def _from_calendar(text: str, method_param: str | None, sender: str) -> Calendar
         attendee_email=_address(attendee),
         comment=_comment(vevent, attendee),
         guests=_guests(attendee.params.get("X-NUM-GUESTS")),
+        sender=sender,
     )
+
+
+def _check_sequence(sequence: int) -> None:
+    if sequence not in SEQUENCE_RANGE:
+        raise NotACalendarReply("unreadable_calendar", f"SEQUENCE {sequence} is out of range")
 
 
 def _attendee(value, sender: str):
@@ -250,6 +264,7 @@ def _from_meeting_response(response: MeetingResponse, sender: str) -> CalendarRe
         raise NotACalendarReply(
             "tnef_without_calendar", "a meeting response that does not name its meeting"
         )
+    _check_sequence(response.sequence)
     return CalendarReply(
         method="COUNTER" if response.counter else "REPLY",
         uid=response.uid,
@@ -259,4 +274,5 @@ def _from_meeting_response(response: MeetingResponse, sender: str) -> CalendarRe
         attendee_email=response.sender or sender,
         comment=response.note,
         guests=None,
+        sender=sender,
     )

@@ -18,6 +18,7 @@ REASON_LABELS = {
     Reason.TNEF_WITHOUT_CALENDAR: _l("An Outlook attachment (winmail.dat) without an answer"),
     Reason.NOT_ENOUGH_SEATS: _l("Not enough seats left for the guests asked for"),
     Reason.TOO_MANY_GUESTS: _l("More guests than the event allows"),
+    Reason.OTHER_PERSON: _l("An answer from someone else's calendar (a forwarded invitation?)"),
     Reason.REFUSED: _l("Refused by the RSVP rules"),
     Reason.ERROR: _l("An error in Convoca (see the server log)"),
     Reason.GAVE_UP: _l("Could not be applied after several attempts"),
@@ -30,6 +31,9 @@ REASON_LABELS = {
     Reason.DUPLICATE: _l("The same answer was already applied"),
     Reason.COUNTER: _l("A proposal of another time: nothing changed"),
     Reason.UNSUPPORTED_PARTSTAT: _l("An answer that is neither yes, no nor maybe"),
+    Reason.SINGLE_STOP: _l(
+        "An answer to one stop of a visit: answers are for the whole visit for now"
+    ),
     Reason.EVENT_CANCELLED: _l("The event is cancelled"),
     Reason.EVENT_STARTED: _l("The event has started or is over"),
     Reason.RSVPS_CLOSED: _l("The RSVP deadline has passed"),
@@ -38,6 +42,7 @@ REASON_LABELS = {
     Reason.NOT_A_BOUNCE: _l("Mail to a bounce address that is not a delivery report"),
     Reason.BOUNCE_DELAYED: _l("A delivery delay, not a failure"),
     Reason.BOUNCE_NOT_FAILED: _l("A delivery report that is not a failure"),
+    Reason.BOUNCE_OTHER_RECIPIENT: _l("A delivery failure for another address"),
 }
 
 

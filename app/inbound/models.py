@@ -53,13 +53,23 @@ class InboundMessage(db.Model):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), index=True
     )
-    rsvp_id: Mapped[int | None] = mapped_column(ForeignKey("rsvps.id", ondelete="SET NULL"))
+    rsvp_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rsvps.id", ondelete="SET NULL"), index=True
+    )
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitations.id", ondelete="SET NULL")
     )
     outbox_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("outbox_messages.id", ondelete="SET NULL")
     )
+
+    # The calendar answer it holds, kept when it is first read, so that later answers of the
+    # same person are compared with it in SQL rather than by parsing it again (processing.py).
+    reply_uid: Mapped[str | None] = mapped_column(Text)
+    reply_sequence: Mapped[int | None] = mapped_column(Integer)
+    # DTSTAMP in UTC as ISO 8601 text with microseconds, so that text order is time order.
+    reply_dtstamp: Mapped[str | None] = mapped_column(String(32))
+    reply_partstat: Mapped[str | None] = mapped_column(String(20))
 
     event: Mapped[Event | None] = relationship()
 

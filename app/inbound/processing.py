@@ -8,9 +8,13 @@ reason) or UNAPPLIED (could not be applied: an organizer reads it and may `apply
 
 Whose answer it is comes from the address it was sent to: its token names the RSVP or the
 invitation. The ATTENDEE written in the answer may be an alias or in other letters (Outlook),
-so it only adds a note. Every change goes through the RSVP services under the event's lock,
-exactly as an answer on the web does, so a reply, a web answer and the mail worker never
-oversell seats, and the person gets the usual email in their language.
+so it only adds a note, with one exception: a decline that neither names the addressee nor
+comes from their address is likely someone else's (an invitation forwarded in Outlook keeps
+the original ORGANIZER, so the forwardee's "No" comes to the original attendee's address) and
+waits for an organizer rather than cancel the attendee's seat. Every change goes through the
+RSVP services under the event's lock, exactly as an answer on the web does, so a reply, a web
+answer and the mail worker never oversell seats, and the person gets the usual email in their
+language.
 
 Decisions:
 
@@ -22,13 +26,22 @@ Decisions:
   never removes guests given on the web.
 - An answer the RSVP already has (a "Yes" to the invitation a "yes" on the web sent) changes
   only the calendar fields and emails nobody; otherwise every "Yes" would bring back an email.
-- Duplicates and answers overtaken by later ones: the APPLIED messages of the same RSVP are
-  parsed again (a handful at most) and compared by UID, SEQUENCE and DTSTAMP, the order a
-  calendar gives its own answers (RFC 5546 §2.1.5). This stores nothing extra and also catches
+- Duplicates and answers overtaken by later ones: each answer's UID, SEQUENCE, DTSTAMP and
+  PARTSTAT are stored on its message when it is first read, and a new one is compared in SQL
+  with the APPLIED answers of the same RSVP by the order a calendar gives its own answers
+  (RFC 5546 §2.1.5), never by parsing them again under the event's lock. This also catches
   the same answer received twice (SMTP and IMAP) or resent by Outlook under a new Message-ID.
+  Without a DTSTAMP (which RFC 5545 requires) only the same SEQUENCE and PARTSTAT is the same
+  answer.
 - An answer older than the person's invitation (its SEQUENCE below the event's plus the RSVP's
   offset, app/ical.py) was overtaken by a change or a cancellation we sent: ignored.
 - A proposal of a new time (COUNTER) changes nothing: the person is emailed their personal link.
+- A visit's stops each have a calendar entry, UID `<event.uid>-stop-<id>` (app/ical.py), and an
+  answer to one is an answer about the visit. From someone with a seat or a waitlist place only
+  an Accept is taken, and it changes nothing but the calendar fields (not the guests: they are
+  for the whole visit). Their Decline or Maybe of one stop is IGNORED (`single_stop`) rather
+  than giving up the whole visit, until attendees can choose their stops. From anyone else (an
+  invitee, whose invitation is the first stop's entry) it is their answer to the visit.
 """
 
 from __future__ import annotations
@@ -36,10 +49,10 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from app.audit import services as audit
@@ -47,12 +60,13 @@ from app.db_types import utcnow
 from app.events.locking import lock_event
 from app.events.models import Event
 from app.extensions import db
+from app.ical import is_entry_uid, stop_id_of_uid
 from app.inbound import bounces
 from app.inbound.itip import CalendarReply, NotACalendarReply, parse_reply
 from app.inbound.models import InboundMessage, InboundStatus
 from app.inbound.notifications import queue_counter_reply
 from app.invitations.models import Invitation
-from app.invitations.queries import answer_of
+from app.invitations.queries import answer_of, invitation_of
 from app.mail.models import OutboxMessage
 from app.rsvps.errors import (
     ClosedReason,
@@ -74,8 +88,6 @@ log = logging.getLogger(__name__)
 # Tries before a message still RECEIVED (its worker killed mid-way, the database away) is
 # given up on and left to an organizer. Concurrent workers may count one try twice.
 MAX_ATTEMPTS = 5
-# Earlier answers of the same RSVP compared with a new one (newest first).
-EARLIER_ANSWERS = 20
 DETAIL_LIMIT = 4000
 
 
@@ -92,6 +104,7 @@ class Reason(enum.StrEnum):
     TNEF_WITHOUT_CALENDAR = "tnef_without_calendar"
     NOT_ENOUGH_SEATS = "not_enough_seats"  # more guests than the seats left
     TOO_MANY_GUESTS = "too_many_guests"
+    OTHER_PERSON = "other_person"  # a decline from someone else's calendar (a forward?)
     REFUSED = "refused"  # another rule of the RSVP services
     ERROR = "error"  # a bug: see the log
     GAVE_UP = "too_many_attempts"
@@ -104,6 +117,7 @@ class Reason(enum.StrEnum):
     DUPLICATE = "duplicate"
     COUNTER = "counter_proposal"  # the person was emailed their personal link
     UNSUPPORTED_PARTSTAT = "unsupported_partstat"  # NEEDS-ACTION, DELEGATED …
+    SINGLE_STOP = "single_stop"  # a "no" or "maybe" to one stop of a visit they attend
     EVENT_CANCELLED = "event_cancelled"
     EVENT_STARTED = "event_started"  # started or over
     RSVPS_CLOSED = "rsvps_closed"  # past the RSVP deadline
@@ -112,6 +126,7 @@ class Reason(enum.StrEnum):
     NOT_A_BOUNCE = "not_a_bounce"  # mail to a bounce address that is no delivery report
     BOUNCE_DELAYED = "bounce_delayed"
     BOUNCE_NOT_FAILED = "bounce_not_failed"  # a report of delivery, relay …
+    BOUNCE_OTHER_RECIPIENT = "bounce_other_recipient"  # a failure for another address only
 
 
 _IGNORED_NON_REPLIES = frozenset({Reason.AUTO_REPLY})
@@ -253,11 +268,11 @@ def _record(message: InboundMessage, verdict: Verdict, now: datetime) -> None:
     message.handled_at = now
 
 
-def _apply_safely(message: InboundMessage, now: datetime) -> Verdict:
+def _apply_safely(message: InboundMessage, now: datetime, *, by_organizer: bool = False) -> Verdict:
     """Apply the message in a savepoint: whatever stops it undoes its changes, and says why."""
     try:
         with db.session.begin_nested():
-            return _apply(message, now)
+            return _apply(message, now, by_organizer=by_organizer)
     except NotACalendarReply as error:
         status = (
             InboundStatus.IGNORED
@@ -295,7 +310,9 @@ def _refused(error: RsvpError) -> Verdict:
 # Applying one message
 
 
-def _apply(message: InboundMessage, now: datetime) -> Verdict:
+def _apply(message: InboundMessage, now: datetime, *, by_organizer: bool) -> Verdict:
+    """`by_organizer`: an organizer chose to apply it, so a decline from another address
+    counts as the addressee's."""
     if message.outbox_message_id is not None:
         return _apply_bounce(message, now)
     rsvp = db.session.get(Rsvp, message.rsvp_id) if message.rsvp_id else None
@@ -308,6 +325,7 @@ def _apply(message: InboundMessage, now: datetime) -> Verdict:
     if person is None:
         return _ignored(Reason.ADDRESSEE_GONE, "the RSVP or invitation it answers was deleted")
     reply = parse_reply(message.raw)
+    _remember(message, reply)
     # Under the event's lock from here: answers for the same person are compared, and
     # applied, one at a time.
     event = lock_event(person.event)
@@ -327,18 +345,67 @@ def _apply(message: InboundMessage, now: datetime) -> Verdict:
         return _ignored(Reason.COUNTER, " ".join([*said, *notes]))
     if reply.partstat not in CALENDAR_ATTENDING:
         return _ignored(Reason.UNSUPPORTED_PARTSTAT, f"PARTSTAT {reply.partstat}")
+    if reply.partstat == "DECLINED" and not by_organizer and not _from_addressee(reply, person):
+        return _unapplied(
+            Reason.OTHER_PERSON,
+            f"A decline that names {reply.attendee_email}, from "
+            f"{reply.sender or 'no From address'}, sent to {person.email}'s reply address. "
+            "Apply it only if it is their answer.",
+        )
+    one_stop = (
+        stop_id_of_uid(event, reply.uid) is not None
+        and rsvp is not None
+        and rsvp.status.is_attending
+    )
+    if one_stop and reply.partstat != "ACCEPTED":
+        return _ignored(
+            Reason.SINGLE_STOP,
+            f"{reply.partstat.capitalize()} for one stop of the visit ({reply.uid}): answers "
+            "are for the whole visit, and the answer on record is unchanged.",
+        )
     outcome = answer_from_calendar(
         event,
         reply.partstat,
         now,
         rsvp=rsvp,
         invitation=invitation,
-        guests=reply.guests,
+        guests=None if one_stop else reply.guests,
         comment=reply.comment,
         replied_at=message.received_at,
     )
     message.rsvp_id = outcome.rsvp.id
     return _applied(" ".join([_summary(reply, outcome.rsvp, outcome.result), *notes]))
+
+
+def _remember(message: InboundMessage, reply: CalendarReply) -> None:
+    """Keep what orders this answer among the person's others (see _compare_with_earlier)."""
+    message.reply_uid = _storable(reply.uid)
+    message.reply_sequence = reply.sequence
+    message.reply_dtstamp = _stamp_text(reply.dtstamp)
+    message.reply_partstat = _storable(reply.partstat)[:20]
+
+
+def _storable(text: str) -> str:
+    """Text as a database keeps it: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "")
+
+
+def _stamp_text(stamp: datetime | None) -> str | None:
+    """A DTSTAMP as stored: UTC, ISO 8601 with microseconds, so that text order is time order."""
+    if stamp is None:
+        return None
+    return stamp.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+def _from_addressee(reply: CalendarReply, person: Rsvp | Invitation) -> bool:
+    """Whether the answer's ATTENDEE or its From header is the address of the person whose
+    reply address it came to (their RSVP's, or their invitation's)."""
+    addresses = {email_key(person.email)}
+    if isinstance(person, Rsvp):
+        invitation = invitation_of(person)
+        if invitation is not None:
+            addresses.add(email_key(invitation.email))
+    return bool({email_key(reply.attendee_email), email_key(reply.sender)} & addresses)
 
 
 def _check_reply(
@@ -349,13 +416,13 @@ def _check_reply(
     now: datetime,
 ) -> Verdict | None:
     """Why the answer must change nothing, if it must."""
-    if reply.uid != event.uid:
+    if not is_entry_uid(event, reply.uid):
         return _ignored(Reason.WRONG_EVENT, f"UID {reply.uid} is not this event's ({event.uid})")
     closed = closed_reason(event, now)
     if closed is not None:
         return _ignored(_CLOSED[closed], f"RSVPs are closed: {closed.value}")
-    current = event.sequence + (rsvp.ical_sequence_offset if rsvp is not None else 0)
-    if reply.sequence < current:
+    current = last_sequence_sent(message, rsvp)
+    if current is not None and reply.sequence < current:
         return _ignored(
             Reason.STALE,
             f"answers SEQUENCE {reply.sequence}; the person's invitation is at {current}",
@@ -365,44 +432,58 @@ def _check_reply(
     return None
 
 
+def last_sequence_sent(message: InboundMessage, rsvp: Rsvp | None) -> int | None:
+    """The SEQUENCE of the newest invitation this person was emailed: their RSVP's, else their
+    invitation's. An answer to an older one is stale; the event's own SEQUENCE may have moved
+    on without a REQUEST to them (a change before they answered, an unpublish), and their
+    answer to what they have must still count."""
+    if rsvp is not None and rsvp.ical_sequence_sent is not None:
+        return rsvp.ical_sequence_sent
+    invitation = None
+    if message.invitation_id is not None:
+        invitation = db.session.get(Invitation, message.invitation_id)
+    if invitation is None and rsvp is not None:
+        invitation = invitation_of(rsvp)
+    return invitation.ical_sequence_sent if invitation is not None else None
+
+
 def _compare_with_earlier(
     message: InboundMessage, reply: CalendarReply, rsvp: Rsvp
 ) -> Verdict | None:
-    earlier_messages = db.session.scalars(
-        db.select(InboundMessage)
+    """A duplicate of, or an answer older than, one already applied for this RSVP: compared
+    with what _remember stored, by SEQUENCE then DTSTAMP."""
+    stamp = _stamp_text(reply.dtstamp)
+    applied = (
+        db.select(InboundMessage.id)
         .where(
             InboundMessage.rsvp_id == rsvp.id,
             InboundMessage.status == InboundStatus.APPLIED,
             InboundMessage.id != message.id,
+            InboundMessage.reply_uid == _storable(reply.uid),
         )
         .order_by(InboundMessage.id.desc())
-        .limit(EARLIER_ANSWERS)
+        .limit(1)
     )
-    for other in earlier_messages:
-        try:
-            earlier = parse_reply(other.raw)
-        except NotACalendarReply:
-            continue
-        if earlier.uid != reply.uid:
-            continue
-        if _same_answer(earlier, reply):
-            return _ignored(Reason.DUPLICATE, f"the same answer as message {other.id}")
-        if _newer(earlier, reply):
-            return _ignored(Reason.SUPERSEDED, f"message {other.id} is a later answer")
+    same_sequence = InboundMessage.reply_sequence == reply.sequence
+    if stamp is None:  # nothing orders them: only the same answer is the same one
+        same = and_(
+            same_sequence,
+            InboundMessage.reply_dtstamp.is_(None),
+            InboundMessage.reply_partstat == _storable(reply.partstat)[:20],
+        )
+        later = InboundMessage.reply_sequence > reply.sequence
+    else:
+        same = and_(same_sequence, InboundMessage.reply_dtstamp == stamp)
+        later = (InboundMessage.reply_sequence > reply.sequence) | and_(
+            same_sequence, InboundMessage.reply_dtstamp > stamp
+        )
+    duplicate = db.session.scalar(applied.where(same))
+    if duplicate is not None:
+        return _ignored(Reason.DUPLICATE, f"the same answer as message {duplicate}")
+    newer = db.session.scalar(applied.where(later))
+    if newer is not None:
+        return _ignored(Reason.SUPERSEDED, f"message {newer} is a later answer")
     return None
-
-
-def _same_answer(a: CalendarReply, b: CalendarReply) -> bool:
-    same = (a.sequence, a.dtstamp) == (b.sequence, b.dtstamp)
-    if a.dtstamp is None:  # nothing orders them: only an identical answer is the same one
-        same = same and (a.partstat, a.comment, a.guests) == (b.partstat, b.comment, b.guests)
-    return same
-
-
-def _newer(a: CalendarReply, b: CalendarReply) -> bool:
-    if a.sequence != b.sequence:
-        return a.sequence > b.sequence
-    return a.dtstamp is not None and b.dtstamp is not None and a.dtstamp > b.dtstamp
 
 
 def _notes(reply: CalendarReply, person: Rsvp | Invitation, event: Event) -> list[str]:
@@ -412,10 +493,10 @@ def _notes(reply: CalendarReply, person: Rsvp | Invitation, event: Event) -> lis
             f"The answer names {reply.attendee_email}; it was sent to {person.email}'s "
             "reply address, which decides whose answer it is."
         )
-    if reply.method == "REPLY" and reply.guests and reply.guests > event.guest_limit:
+    if reply.method == "REPLY" and reply.guests and reply.guests > event.max_guests:
         notes.append(
-            f"Asked for {reply.guests} guests; the event allows {event.guest_limit}: "
-            f"recorded with {event.guest_limit}."
+            f"Asked for {reply.guests} guests; the event allows {event.max_guests}: "
+            f"recorded with {event.max_guests}."
         )
     return notes
 
@@ -451,13 +532,14 @@ def _apply_bounce(message: InboundMessage, now: datetime) -> Verdict:
 def apply_again(message: InboundMessage, now: datetime, actor: User) -> InboundMessage:
     """Apply an UNAPPLIED or IGNORED message again, by the rules of now (say, after adding
     seats): its status, reason and detail are replaced by the new outcome, which may be
-    UNAPPLIED or IGNORED again. Logged for `actor`. Flushes; the caller commits.
+    UNAPPLIED or IGNORED again. A decline from another address (OTHER_PERSON) counts as the
+    addressee's: the organizer decided it is. Logged for `actor`. Flushes; the caller commits.
 
     Raises NotActionable if the message is no longer UNAPPLIED or IGNORED.
     """
     _take(message, attempts=InboundMessage.attempts + 1, handled_at=now)
     before = message.status
-    verdict = _apply_safely(message, now)
+    verdict = _apply_safely(message, now, by_organizer=True)
     _record(message, verdict, now)
     _log(actor, "applied_again", message, before=before.value, reason=verdict.reason)
     db.session.flush()
@@ -493,12 +575,15 @@ def _take(message: InboundMessage, **values) -> None:
 
 
 def _log(actor: User, action: str, message: InboundMessage, **details) -> None:
+    # Named by its id, never by an address: the entry outlives the message, and erasing a
+    # person's data finds entries by subject id (app/privacy/retention.py).
     audit.log_action(
         actor,
         action,
         "inbound_message",
         _event_of(message),
-        label=f"message {message.id} from {message.envelope_from}",
+        label=f"message {message.id}",
+        subject_id=message.id,
         message=message.id,
         status=message.status.value,
         **details,

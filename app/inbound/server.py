@@ -32,6 +32,7 @@ STORED = "250 2.0.0 Message stored"
 NO_SUCH_ADDRESS = "550 5.1.1 No such address"
 TRY_AGAIN_LATER = "451 4.3.0 try again later"
 TOO_MANY = "450 4.7.1 Too many messages from this sender, try again later"
+TOO_MANY_FOR_ADDRESS = "450 4.7.1 Too many messages for this address, try again later"
 
 
 def _address(address: str) -> str:
@@ -58,6 +59,21 @@ def over_hourly_limit(sender: str, recipient: str, already_accepted: int = 0) ->
         already_accepted = 0
     limit = current_app.config["INBOUND_MAX_PER_SENDER_PER_HOUR"]
     return db.session.scalar(query) + already_accepted >= limit
+
+
+def over_address_limit(recipient: str) -> bool:
+    """Whether this reply or bounce address has had INBOUND_MAX_PER_ADDRESS_PER_HOUR messages
+    stored in the last hour, from anyone: MAIL FROM is whatever the sender claims, so the
+    per-sender limit alone lets one sender flood one address under many names."""
+    count = db.session.scalar(
+        db.select(func.count())
+        .select_from(InboundMessage)
+        .where(
+            InboundMessage.received_at >= utcnow() - timedelta(hours=1),
+            InboundMessage.recipient == _address(recipient),
+        )
+    )
+    return count >= current_app.config["INBOUND_MAX_PER_ADDRESS_PER_HOUR"]
 
 
 class InboundHandler:
@@ -99,6 +115,9 @@ class InboundHandler:
     def _check_recipient(self, sender: str, recipient: str, already_accepted: int) -> str | None:
         if not accepts_recipient(recipient):
             return NO_SUCH_ADDRESS
+        if over_address_limit(recipient):
+            log.warning("receive-mail: %s is over its hourly limit", _address(recipient))
+            return TOO_MANY_FOR_ADDRESS
         if over_hourly_limit(sender, recipient, already_accepted):
             return TOO_MANY
         return None

@@ -4,16 +4,35 @@ Exchange sends some meeting responses as TNEF instead of iCalendar: a MAPI messa
 says the answer (IPM.Schedule.Meeting.Resp.Pos/Neg/Tent) and whose named properties carry the
 meeting's identity. An iCalendar file attached inside the TNEF is used first when there is one.
 The MAPI meanings come from Microsoft's [MS-OXOCAL] and [MS-OXCICAL].
+
+tnefparse trusts the counts written in the file (a 40-byte winmail.dat can make it loop for
+hours, logging as it goes), so `read_tnef` never parses in the applier's process: this module
+runs itself as a child (`python -I app/inbound/tnef.py`) under a CPU limit and a timeout, and
+reads its answer as JSON. It therefore imports nothing from the app: loading the app would cost
+the child most of its CPU allowance.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
+import resource
 import struct
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tnefparse.tnef import TNEF
+
+# A winmail.dat holding a meeting response is a few kilobytes; a larger one is not read.
+MAX_TNEF_BYTES = 2 * 1024 * 1024
+# The child's allowance: CPU seconds (the kernel stops it), and seconds in all (it is killed).
+CHILD_CPU_SECONDS = 3
+CHILD_TIMEOUT_SECONDS = 5
+CHILD_MEMORY_BYTES = 512 * 1024 * 1024
 
 # Property sets of the named properties read here.
 PSETID_MEETING = uuid.UUID("6ED8DA90-450B-101B-98DA-00AA003F1305")
@@ -67,7 +86,39 @@ class TnefContents:
 
 def read_tnef(data: bytes) -> TnefContents:
     """The calendar content of a winmail.dat: attached iCalendar files, and the meeting
-    response its MAPI properties describe, if it is one."""
+    response its MAPI properties describe, if it is one. Parsed in a child process with
+    limited CPU, memory and time; raises UnreadableTnef for a file too large, malformed, or
+    that the child could not read within its limits."""
+    if len(data) > MAX_TNEF_BYTES:
+        raise UnreadableTnef(f"larger than {MAX_TNEF_BYTES // (1024 * 1024)} MB")
+    try:
+        child = subprocess.run(
+            [sys.executable, "-I", __file__],
+            input=data,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # the child reports errors on stdout; nothing else counts
+            timeout=CHILD_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise UnreadableTnef(f"not read within {CHILD_TIMEOUT_SECONDS} seconds") from error
+    try:
+        answer = json.loads(child.stdout)
+    except ValueError:
+        answer = None
+    if child.returncode != 0 or not isinstance(answer, dict):
+        # Stopped at its CPU limit (a signal: negative), out of memory, or crashed.
+        raise UnreadableTnef(
+            f"too costly or too broken to read (the reader ended with status {child.returncode})"
+        )
+    if "error" in answer:
+        raise UnreadableTnef(str(answer["error"]))
+    return _contents_from_json(answer)
+
+
+def parse_tnef(data: bytes) -> TnefContents:
+    """What read_tnef returns, parsed in this process: only for the child, or for a file
+    known to be harmless."""
     try:
         tnef = TNEF(data, do_checksum=False)
     except Exception as error:  # tnefparse fails in many ways on a cut or odd file
@@ -82,6 +133,57 @@ def read_tnef(data: bytes) -> TnefContents:
         )
     ]
     return TnefContents(calendars, _meeting_response(tnef))
+
+
+def _contents_to_json(contents: TnefContents) -> dict:
+    response = contents.response
+    return {
+        "calendars": [base64.b64encode(c).decode() for c in contents.calendars],
+        "response": None
+        if response is None
+        else {
+            "partstat": response.partstat,
+            "counter": response.counter,
+            "uid": response.uid,
+            "sequence": response.sequence,
+            "stamp": response.stamp.isoformat() if response.stamp else None,
+            "sender": response.sender,
+            "note": response.note,
+        },
+    }
+
+
+def _contents_from_json(answer: dict) -> TnefContents:
+    try:
+        calendars = [base64.b64decode(c) for c in answer["calendars"]]
+        response = answer["response"]
+        if response is not None:
+            stamp = response["stamp"]
+            response = MeetingResponse(
+                partstat=str(response["partstat"]),
+                counter=bool(response["counter"]),
+                uid=response["uid"],
+                sequence=int(response["sequence"]),
+                stamp=datetime.fromisoformat(stamp) if stamp else None,
+                sender=response["sender"],
+                note=response["note"],
+            )
+    except (KeyError, TypeError, ValueError) as error:
+        raise UnreadableTnef(f"the reader's answer is malformed: {error}") from error
+    return TnefContents(calendars, response)
+
+
+def _child() -> None:
+    """The child's side: a winmail.dat on stdin, its contents as JSON on stdout."""
+    resource.setrlimit(resource.RLIMIT_CPU, (CHILD_CPU_SECONDS, CHILD_CPU_SECONDS))
+    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
+    logging.getLogger("tnefparse").setLevel(logging.ERROR)  # it warns once per bad property
+    data = sys.stdin.buffer.read(MAX_TNEF_BYTES + 1)
+    try:
+        answer = _contents_to_json(parse_tnef(data))
+    except UnreadableTnef as error:
+        answer = {"error": str(error)}
+    json.dump(answer, sys.stdout)
 
 
 def _meeting_response(tnef: TNEF) -> MeetingResponse | None:
@@ -139,3 +241,7 @@ def _uid(object_id: bytes) -> str | None:
         return payload[len(_VCAL_UID) :].split(b"\x00", 1)[0].decode("utf-8", "replace") or None
     clean = object_id[:16] + b"\x00\x00\x00\x00" + object_id[20 : 40 + size]
     return clean.hex().upper()
+
+
+if __name__ == "__main__":
+    _child()

@@ -27,6 +27,8 @@ class Invitation(db.Model):
     # The link is signed over this nonce, like RSVP links; a new nonce revokes the old link.
     token_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     send_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The SEQUENCE of the calendar REQUEST last emailed with it (app/inbound answers it).
+    ical_sequence_sent: Mapped[int | None] = mapped_column(Integer)
     last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

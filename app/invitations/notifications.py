@@ -5,7 +5,7 @@ from flask import current_app
 from app.db_types import utcnow
 from app.events.models import Visibility
 from app.extensions import db
-from app.ical import calendar_invite
+from app.ical import calendar_entries, calendar_invite
 from app.inbound.addresses import inbound_domain
 from app.invitations.models import Invitation
 from app.invitations.queries import answer_of
@@ -48,8 +48,13 @@ def queue_invitation(
     ics = None
     if carries_calendar_invite(invitation):
         # The event's own UID and SEQUENCE: the RSVP's later invitations update this entry.
-        calendar = calendar_invite(invitation.event, invitation, "REQUEST", utcnow(), url)
+        # It asks one question, so a visit's stops are not all in it: the first stands for it.
+        [first, *_others] = calendar_entries(invitation.event)
+        calendar = calendar_invite(
+            invitation.event, invitation, "REQUEST", utcnow(), url, first.stop
+        )
         ics = calendar.to_ical().decode()
+        invitation.ical_sequence_sent = invitation.event.sequence
     queue_email(
         "invitation",
         INVITATION_RESENT if resent else INVITATION,

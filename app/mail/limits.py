@@ -30,6 +30,11 @@ ALWAYS_SENT_KINDS = frozenset(
         "event_cancelled",
         "event_cancelled_waitlisted",
         "rsvp_promoted",
+        # A visit's further stops, each in an email of its own beside the one above
+        # (app/rsvps/notifications.py): late, the calendar would show a stop that moved.
+        "event_changed_entry",
+        "event_cancelled_entry",
+        "rsvp_promoted_entry",
     }
 )
 

@@ -56,6 +56,10 @@ def show_error(form, error: errors.EventError) -> None:
         form.partners.errors.append(message)
     elif isinstance(error, errors.StopsNeedAVisit) and "kind" in form:
         form.kind.errors.append(message)
+    elif isinstance(error, errors.ZoneContradictsVenue):
+        form.timezone.errors.append(message)
+    elif isinstance(error, errors.StopOutsideVisit):
+        form.starts_at.errors.append(message)
     else:
         form.form_errors.append(message)
 

@@ -19,8 +19,10 @@ from app.events.labels import error_message
 from app.events.models import Event, EventKind, EventStatus
 from app.extensions import db
 from app.forms import ActionForm
+from app.i18n import current_language
 from app.inbound import queries as inbound_queries
 from app.inbound.addresses import inbound_domain
+from app.organizer.crossing_rows import itinerary_crossings
 from app.organizer.editing import (
     change_summary,
     check_csrf,
@@ -31,7 +33,6 @@ from app.organizer.editing import (
 )
 from app.organizer.queries import rsvp_counts
 from app.organizer.security_export_views import security_list_summary
-from app.timezones import SUGGESTED_ZONES
 from app.transactions import commit_with_retry
 
 bp = Blueprint("events", __name__)
@@ -41,9 +42,7 @@ bp = Blueprint("events", __name__)
 
 
 def _render_event_form(form: EventForm, event: Event | None = None, status: int = 200):
-    return render_template(
-        "organizer/events/form.html", form=form, event=event, zones=SUGGESTED_ZONES
-    ), status
+    return render_template("organizer/events/form.html", form=form, event=event), status
 
 
 def _event_form(data: dict | None = None) -> EventForm:
@@ -97,6 +96,7 @@ def show(slug: str):
         can_cancel=status is not EventStatus.CANCELLED,
         has_itinerary=event.kind is EventKind.VISIT or bool(event.stops),
         can_edit_itinerary=event.itinerary_editable,
+        crossings=itinerary_crossings(event, current_language(), utcnow()),
         owner_form=_owner_form(event),
         can_remove_owners=len(event.owners) > 1,
         security_list=security_list_summary(event),

@@ -37,6 +37,7 @@ CSV_CHUNK = 64 * 1024  # characters gathered before a chunk goes out
 CSV_DATETIME = "%Y-%m-%d %H:%M"  # Excel reads this as a date and time
 EXCEL_DATETIME = "yyyy-mm-dd hh:mm"
 
+
 class Kind(enum.Enum):
     TEXT = "text"
     EMAIL = "email"

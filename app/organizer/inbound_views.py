@@ -36,10 +36,12 @@ def _to_index(event):
 @bp.get("/events/<slug>/inbound")
 def index(slug: str):
     event = event_or_404(slug)
+    shown = queries.shown_messages(event)
     page = render_template(
         "organizer/inbound/index.html",
         event=event,
-        rows=queries.shown_messages(event),
+        rows=shown.rows,
+        total=shown.total,
         reason_label=reason_label,
         local_datetime=local_formatter(event),
     )

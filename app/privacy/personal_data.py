@@ -17,6 +17,7 @@ from app.mail.models import OutboxMessage
 from app.privacy.encryption import EncryptionUnavailable, InvalidToken
 from app.rsvps.models import Rsvp
 from app.security_lists.models import SecurityDetails
+from app.security_lists.validation import masked
 
 # The RSVP's own columns that are about the person or their answer; the rest (search text,
 # folded email, link nonce, calendar sequence) are machinery derived from these.
@@ -30,6 +31,8 @@ RSVP_FIELDS = (
     "status",
     "guests",
     "needs",
+    "crossing_document",
+    "viewer_timezone",
     "share_with_host",
     "waitlisted_at",
     "checked_in_at",
@@ -89,6 +92,10 @@ def _security_details(rsvp: Rsvp) -> dict | None:
         )
     except (InvalidToken, EncryptionUnavailable):
         values = None  # nobody can read them any more (app/privacy/encryption.py)
+    if values and values.get("id_number"):
+        # Masked as on the personal page: the link to this file travels in every confirmation
+        # and reminder, and a forwarded email must not hand over a passport number.
+        values = values | {"id_number": masked(values["id_number"])}
     return {
         "values": values,
         "privacy_notice_version": row.notice_version,

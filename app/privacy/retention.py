@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import Select, delete, or_, select
 
 from app.audit.models import AuditEntry
-from app.events.models import Event
+from app.events.models import Event, EventStatus
 from app.extensions import db
 from app.inbound.models import InboundMessage
 from app.invitations.models import Invitation
@@ -38,7 +38,16 @@ ANONYMIZED_SUFFIX = "@" + ANONYMIZED_DOMAIN
 # Fields of RSVPs and invitations whose values the audit log keeps as [before, after]: the ones
 # that name a person are dropped from old entries; status, guests and times stay.
 PERSONAL_AUDIT_FIELDS = frozenset(
-    {"name", "email", "organization", "job_title", "phone", "needs", "calendar_comment"}
+    {
+        "name",
+        "email",
+        "organization",
+        "job_title",
+        "phone",
+        "needs",
+        "calendar_comment",
+        "crossing_document",  # hints at a nationality
+    }
 )
 # Audit entries whose label names a person ("Ana López <ana@…>", "message 4 from ana@…").
 LABELLED_WITH_A_PERSON = ("rsvp", "invitation", "inbound_message")
@@ -128,9 +137,11 @@ def _delete(model, condition) -> int:
 
 def _delete_security_details(cutoff: datetime) -> int:
     """Deleted outright, not hidden: the encrypted value leaves the database (and, in time, its
-    backups)."""
-    of_ended_events = select(Rsvp.id).where(Rsvp.event_id.in_(_events_ended_before(cutoff)))
-    return _delete(SecurityDetails, SecurityDetails.rsvp_id.in_(of_ended_events))
+    backups). A cancelled event's go at once, however far off its date was: no venue will
+    ever need them."""
+    finished = or_(Event.ends_at < cutoff, Event.status == EventStatus.CANCELLED)
+    of_finished_events = select(Rsvp.id).where(Rsvp.event_id.in_(select(Event.id).where(finished)))
+    return _delete(SecurityDetails, SecurityDetails.rsvp_id.in_(of_finished_events))
 
 
 def anonymize_rsvp(rsvp: Rsvp) -> None:
@@ -146,6 +157,8 @@ def anonymize_rsvp(rsvp: Rsvp) -> None:
     rsvp.job_title = None
     rsvp.phone = None
     rsvp.needs = None
+    rsvp.crossing_document = None
+    rsvp.viewer_timezone = None  # where they were when they answered
     rsvp.calendar_comment = None
     revoke_tokens(rsvp)  # search_text follows on flush (app/rsvps/models.py)
 

@@ -3,10 +3,18 @@
 from typing import Self
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from app.events.crossings import CROSSING_DOCUMENTS, DOCUMENT_LABELS, crosses_border
 from app.events.models import Event
 from app.forms import (
     BaseForm,
@@ -25,6 +33,11 @@ LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("es", "Español"
 RESPONSE_CHOICES = [
     SelectChoice("yes", _l("Yes, I'll attend")),
     SelectChoice("no", _l("No, I can't attend")),
+]
+# "" first: an answer can go back to not saying, which radio buttons can't do without it.
+CROSSING_CHOICES = [
+    SelectChoice("", _l("Not sure yet")),
+    *(SelectChoice(key, DOCUMENT_LABELS[key]) for key in CROSSING_DOCUMENTS),
 ]
 
 
@@ -48,15 +61,24 @@ class AnswerFields(SecurityFields):
         filters=[none_if_blank],
         validators=[Optional(), Length(max=1000), no_control_characters],
     )
+    # Asked on visits that cross the border: what to carry follows from it (app/events/crossings).
+    crossing_document = RadioField(
+        _l("How will you cross the border? (optional)"),
+        choices=CROSSING_CHOICES,
+        default="",
+        validators=[Optional()],
+    )
 
     def fit_to(self, event: Event, rsvp: Rsvp | None = None) -> None:
         """Offer 0..the event's guest limit, or drop the question when guests aren't allowed.
         Ask the venue's details, unless `rsvp` has them on record already (they are corrected
         on the personal page, apart from the answer)."""
         if event.allows_guests:
-            self.guests.choices = [SelectChoice(n, str(n)) for n in range(event.guest_limit + 1)]
+            self.guests.choices = [SelectChoice(n, str(n)) for n in range(event.max_guests + 1)]
         else:
             del self.guests
+        if not crosses_border(event):
+            del self.crossing_document
         security_list = collects_details(event)
         if rsvp is not None and security_list is not None and has_details(rsvp):
             security_list = None
@@ -71,6 +93,7 @@ class AnswerFields(SecurityFields):
             "guests": rsvp.guests,
             "language": rsvp.language,
             "needs": rsvp.needs,
+            "crossing_document": rsvp.crossing_document or "",
         }
         sent = {"formdata": None} if unsent else {}
         form = cls(data=current | data, **sent)
@@ -84,7 +107,12 @@ class AnswerFields(SecurityFields):
             "guests": self.guest_count,
             "language": self.language.data,
             "needs": self.needs.data,
-        }
+        } | ({"crossing_document": self.crossing_told} if "crossing_document" in self else {})
+
+    @property
+    def crossing_told(self) -> str | None:
+        """The document they cross with; None when not told (or not asked)."""
+        return (self.crossing_document.data or None) if "crossing_document" in self else None
 
     @property
     def attending(self) -> bool:
@@ -144,6 +172,8 @@ class RsvpForm(AnswerFields):
     website = StringField(_l("Leave this field empty"), filters=[strip_filter])
     # Sent by the "join the waitlist" button offered to a party larger than the seats left.
     join_waitlist = BooleanField(_l("Join the waitlist"))
+    # The browser's IANA zone, set by static/js/local-time.js; services keep only a real zone.
+    viewer_timezone = HiddenField(filters=[strip_filter])
     offer_waitlist = False
 
     @property

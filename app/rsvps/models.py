@@ -60,6 +60,10 @@ class Rsvp(db.Model):
     language: Mapped[str] = mapped_column(String(2), default="en")
     guests: Mapped[int] = mapped_column(Integer, default=0)
     needs: Mapped[str | None] = mapped_column(Text)
+    # How they will cross the border on a visit (app/events/crossings.py documents), if told.
+    crossing_document: Mapped[str | None] = mapped_column(String(30))
+    # The zone their browser reported when they answered: emails show times on its clock too.
+    viewer_timezone: Mapped[str | None] = mapped_column(String(64))
     # Consent to appear in the attendee list shared with the event's host.
     share_with_host: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -71,6 +75,9 @@ class Rsvp(db.Model):
     # How far this attendee's calendar invitations run ahead of the event's SEQUENCE: a CANCEL
     # of their seat and a REQUEST after it raise it (app.ical.advance_attendee_sequence).
     ical_sequence_offset: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The SEQUENCE of the last REQUEST or CANCEL emailed to this person: a calendar's answer to
+    # anything older is stale (app/inbound/processing.py). None: none was sent.
+    ical_sequence_sent: Mapped[int | None] = mapped_column(Integer)
 
     # The last answer from the person's calendar app (app/inbound): its PARTSTAT (ACCEPTED,
     # TENTATIVE, DECLINED) and the note typed with it, shown to organizers.

@@ -4,10 +4,17 @@ import enum
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.ical import advance_attendee_sequence, calendar_invite, event_url
+from app.ical import (
+    CalendarChange,
+    CalendarEntry,
+    advance_attendee_sequence,
+    calendar_entries,
+    calendar_invite,
+    event_url,
+)
 from app.mail.outbox import queue_email
 from app.rsvps.models import Rsvp, RsvpStatus
-from app.rsvps.queries import seats_left, waitlist_position
+from app.rsvps.queries import seats_left, stops_joined, waitlist_position
 from app.tokens import Purpose, make_token
 from app.urls import absolute_url
 
@@ -34,45 +41,80 @@ def attendee_links(rsvp: Rsvp) -> tuple[str, str]:
     return manage_url, manage_url
 
 
+def attendee_entries(rsvp: Rsvp) -> list[CalendarEntry]:
+    """The calendar entries the attendee's invitations hold: the stops they join of a visit,
+    else the whole event."""
+    return calendar_entries(rsvp.event, stops_joined(rsvp))
+
+
 def queue_attendee_email(
     rsvp: Rsvp,
     template: str,
     kind: str,
     ics_method: str | None = None,
     *,
+    calendar: CalendarChange | None = None,
     with_checkin_code: bool = False,
     **extra,
 ) -> None:
-    """Queue one email to an attendee, about their answer or their event: in their language,
-    with their own links, and, for REQUEST or CANCEL, calendar data their calendar applies."""
+    """Queue an email to an attendee, about their answer or their event: in their language,
+    with their own links, and, for REQUEST or CANCEL, calendar data their calendar applies.
+
+    `ics_method` says what happens to the event in their calendar (REQUEST: it is there,
+    CANCEL: it is gone); `calendar` narrows it to the entries a change touched, by default all
+    of theirs with that method. One UID per iTIP message: the email carries the first entry,
+    and each further one (a visit's other stops) follows in a short email of its own, of kind
+    `<kind>_entry` (app/ical.py says why).
+    """
     db.session.flush()  # the RSVP needs its id for its links
     manage_url, page_url = attendee_links(rsvp)
-    ics = None
+    messages = []
     if ics_method:
         advance_attendee_sequence(rsvp, ics_method)  # so their calendar applies it
-        ics = calendar_invite(rsvp.event, rsvp, ics_method, utcnow(), page_url).to_ical().decode()
+        if calendar is None:
+            calendar = CalendarChange.every(attendee_entries(rsvp), ics_method)
+        messages = calendar.messages()
+        rsvp.ical_sequence_sent = rsvp.event.sequence + rsvp.ical_sequence_offset
+    stamp = utcnow()
+
+    def ics_of(method: str, entry: CalendarEntry) -> str:
+        invite = calendar_invite(rsvp.event, rsvp, method, stamp, page_url, entry.stop)
+        return invite.to_ical().decode()
+
+    first_method, first_entry = messages[0] if messages else (None, None)
     qr_url = None
     if with_checkin_code:
         qr_url = absolute_url("organizer.checkin.by_token", token=make_token(rsvp, Purpose.CHECKIN))
+    context = {
+        "rsvp": rsvp,
+        "event": rsvp.event,
+        "manage_url": manage_url,
+        "event_url": page_url,
+    }
     queue_email(
         template,
         kind,
         to_name=rsvp.name,
         to_email=rsvp.email,
         language=rsvp.language,
-        context={
-            "rsvp": rsvp,
-            "event": rsvp.event,
-            "manage_url": manage_url,
-            "event_url": page_url,
-            "has_invite": ics_method == "REQUEST",
-            **extra,
-        },
-        ics=ics,
-        ics_method=ics_method,
+        context={**context, "has_invite": first_method == "REQUEST", **extra},
+        ics=ics_of(first_method, first_entry) if first_entry is not None else None,
+        ics_method=first_method,
         rsvp_id=rsvp.id,
         qr_url=qr_url,
     )
+    for method, entry in messages[1:]:
+        queue_email(
+            "calendar_entry",
+            f"{kind}_entry",
+            to_name=rsvp.name,
+            to_email=rsvp.email,
+            language=rsvp.language,
+            context={**context, "entry": entry, "method": method},
+            ics=ics_of(method, entry),
+            ics_method=method,
+            rsvp_id=rsvp.id,
+        )
 
 
 def _queue(

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func
 
-from app.events.models import Event
+from app.events.models import Event, ItineraryStop
 from app.extensions import db
 from app.rsvps.models import Rsvp, RsvpStatus
 
@@ -47,6 +47,16 @@ def waitlist_position(rsvp: Rsvp) -> int | None:
 
 
 def find_rsvp(event: Event, email: str) -> Rsvp | None:
+    """The address's RSVP (any letter case), read afresh: services look it up under the event
+    lock, and a copy loaded before the lock may be out of date."""
     return db.session.scalar(
-        db.select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_key == email_key(email))
+        db.select(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.email_key == email_key(email))
+        .execution_options(populate_existing=True)
     )
+
+
+def stops_joined(rsvp: Rsvp) -> list[ItineraryStop]:
+    """The stops of a visit the attendee joins, whose calendar entries they get (app/ical.py):
+    every stop, until attendees can choose theirs."""
+    return list(rsvp.event.stops)

@@ -13,11 +13,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from types import EllipsisType
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func
+from sqlalchemy import inspect as sa_inspect
 
 from app.audit import services as audit
+from app.events.crossings import check_crossing_document
 from app.events.locking import lock_event
 from app.events.models import Event, EventStatus, Visibility
 from app.extensions import db
@@ -37,6 +40,7 @@ from app.rsvps.errors import (
 from app.rsvps.models import Rsvp, RsvpStatus
 from app.rsvps.queries import email_key, find_rsvp, seats_taken
 from app.security_lists import services as security_lists
+from app.timezones import browser_zone
 from app.tokens import revoke_tokens
 
 if TYPE_CHECKING:
@@ -76,6 +80,11 @@ class Answer:
     join_waitlist: bool = False
     # What the venue's security list asks, when the event has one (app/security_lists).
     security: security_lists.GivenDetails | None = None
+    # The IANA zone their browser reported, for emails on their clock too; anything else
+    # (a typo, a tampered form) is ignored.
+    viewer_timezone: str | None = None
+    # On a visit that crosses the border: what they cross with (app/events/crossings.py).
+    crossing_document: str | None = None
 
 
 @dataclass
@@ -89,6 +98,16 @@ class Outcome:
     @property
     def updated(self) -> bool:
         return not self.created
+
+
+def _lock(event: Event, rsvp: Rsvp | None = None) -> Event:
+    """Take the event's lock (app/events/locking.py), then read `rsvp` again: while this answer
+    waited, another may have changed it (a promotion from the waitlist, a cancellation), and a
+    decision on its old status could oversell."""
+    event = lock_event(event)
+    if rsvp is not None and sa_inspect(rsvp).persistent:
+        db.session.refresh(rsvp)
+    return event
 
 
 def closed_reason(event: Event, now: datetime) -> ClosedReason | None:
@@ -221,8 +240,8 @@ def _check_open(event: Event, now: datetime, guests: int, by_organizer: bool = F
     # event); only a cancelled event takes none.
     if reason is not None and not (by_organizer and reason is not ClosedReason.CANCELLED):
         raise RsvpsClosed(reason)
-    if guests > event.guest_limit:
-        raise TooManyGuests(event.guest_limit)
+    if guests > event.max_guests:
+        raise TooManyGuests(event.max_guests)
 
 
 def check_invitation(event: Event, invitation: Invitation | None) -> None:
@@ -283,6 +302,9 @@ def submit_answer(
     rsvp.language = answer.language
     rsvp.needs = answer.needs
     rsvp.share_with_host = answer.share_with_host
+    rsvp.crossing_document = check_crossing_document(answer.crossing_document)
+    # A form sent without JavaScript says nothing of the zone: the one on record stays.
+    rsvp.viewer_timezone = browser_zone(answer.viewer_timezone) or rsvp.viewer_timezone
     rsvp.calendar_partstat = None  # a "maybe" from the calendar is replaced by this answer
     if answer.attending:
         security_lists.take_details(rsvp, answer.security, now)
@@ -331,18 +353,22 @@ def change_answer(
     notify: bool = True,
     actor: User | None = None,
     details: security_lists.GivenDetails | None = None,
+    crossing_document: str | EllipsisType | None = ...,
 ) -> Outcome:
     """A change of response, guests, language or needs: from the manage link, or by an
     organizer on the attendee's behalf (who may do so after RSVPs close, and may choose not to
     email the attendee about it). The organizer's change is logged for `actor`, field by
     field, and so is any seat it frees for the waitlist. `details` are the venue's security
-    list's, for someone attending who has none on record yet."""
-    event = lock_event(rsvp.event)
+    list's, for someone attending who has none on record yet. `crossing_document` left out
+    (`...`) keeps the one on record: a form that doesn't ask must not erase it."""
+    event = _lock(rsvp.event, rsvp)
     _check_open(event, now, guests if attending else 0, by_organizer)
     watch = audit.Watch(actor, rsvp)
     previous = rsvp.status
     rsvp.language = language
     rsvp.needs = needs
+    if crossing_document is not ...:
+        rsvp.crossing_document = check_crossing_document(crossing_document)
     rsvp.calendar_partstat = None  # a "maybe" from the calendar is replaced by this answer
     if attending:
         security_lists.take_details(rsvp, details, now)
@@ -351,7 +377,7 @@ def change_answer(
 
 def cancel_rsvp(rsvp: Rsvp, now: datetime) -> Outcome:
     """The attendee withdraws; their seat goes to the waitlist."""
-    event = lock_event(rsvp.event)
+    event = _lock(rsvp.event, rsvp)
     reason = closed_reason(event, now)
     if reason is not None:
         raise RsvpsClosed(reason)
@@ -368,7 +394,7 @@ def delete_rsvp_and_data(rsvp: Rsvp, now: datetime) -> list[Rsvp]:
     cancellation): the rows go, not just the answer, and their links with them. Allowed at any
     time, even after RSVPs close. Their seat goes to the waitlist (those seated are returned,
     and emailed); the audit log records that an attendee did it, not who."""
-    event = lock_event(rsvp.event)
+    event = _lock(rsvp.event, rsvp)
     rsvp_id = rsvp.id
     erase_attendee(rsvp)
     audit.log_attendee_action("deleted", "rsvp", event, rsvp_id)
@@ -412,7 +438,7 @@ def answer_from_calendar(
     attending = CALENDAR_ATTENDING[partstat]
     if invitation is not None:
         check_invitation(event, invitation)
-    event = lock_event(event)
+    event = _lock(event, rsvp)
     _check_open(event, now, 0)
     if rsvp is None and invitation is not None:
         rsvp = find_rsvp(event, invitation.email)  # looked up under the lock: one per address
@@ -421,14 +447,14 @@ def answer_from_calendar(
     created = rsvp is None
     previous = None if created else rsvp.status
     kept = 0 if created else rsvp.guests  # 0 is Google's default: it keeps the web's guests
-    guests = min(guests, event.guest_limit) if guests else kept
+    guests = min(guests, event.max_guests) if guests else kept
     unchanged = not created and attending == rsvp.status.is_attending
     if unchanged and (not attending or guests == rsvp.guests):
         _record_calendar_answer(rsvp, partstat, comment, replied_at or now)
         db.session.flush()
         return Outcome(rsvp, False, previous, result=Result.UNCHANGED)
-    if attending and guests > event.guest_limit:
-        raise TooManyGuests(event.guest_limit)  # kept from before the limit was lowered
+    if attending and guests > event.max_guests:
+        raise TooManyGuests(event.max_guests)  # kept from before the limit was lowered
     if created:
         rsvp = new_rsvp(event, invitation.email)
         rsvp.name = (invitation.name or invitation.email)[:120]  # an invitation may have no name

@@ -78,6 +78,8 @@ def _answer_from(form: RsvpForm) -> services.Answer:
         share_with_host=form.share_with_host.data,
         join_waitlist=form.join_waitlist.data,
         security=form.given_details(),
+        viewer_timezone=form.viewer_timezone.data,
+        crossing_document=form.crossing_told,
     )
 
 

@@ -36,6 +36,10 @@ def upgrade():
     sa.Column('rsvp_id', sa.Integer(), nullable=True),
     sa.Column('invitation_id', sa.Integer(), nullable=True),
     sa.Column('outbox_message_id', sa.Integer(), nullable=True),
+    sa.Column('reply_uid', sa.Text(), nullable=True),
+    sa.Column('reply_sequence', sa.Integer(), nullable=True),
+    sa.Column('reply_dtstamp', sa.String(length=32), nullable=True),
+    sa.Column('reply_partstat', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_inbound_messages_event_id_events'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['invitation_id'], ['invitations.id'], name=op.f('fk_inbound_messages_invitation_id_invitations'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['outbox_message_id'], ['outbox_messages.id'], name=op.f('fk_inbound_messages_outbox_message_id_outbox_messages'), ondelete='SET NULL'),
@@ -45,6 +49,7 @@ def upgrade():
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inbound_messages_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbound_messages_received_at'), ['received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_messages_rsvp_id'), ['rsvp_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbound_messages_status'), ['status'], unique=False)
 
     with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
@@ -55,10 +60,18 @@ def upgrade():
         batch_op.add_column(sa.Column('calendar_partstat', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('calendar_comment', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('calendar_replied_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('ical_sequence_sent', sa.Integer(), nullable=True))
+
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ical_sequence_sent', sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_column('ical_sequence_sent')
+
     with op.batch_alter_table('rsvps', schema=None) as batch_op:
+        batch_op.drop_column('ical_sequence_sent')
         batch_op.drop_column('calendar_replied_at')
         batch_op.drop_column('calendar_comment')
         batch_op.drop_column('calendar_partstat')
@@ -69,6 +82,7 @@ def downgrade():
 
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbound_messages_status'))
+        batch_op.drop_index(batch_op.f('ix_inbound_messages_rsvp_id'))
         batch_op.drop_index(batch_op.f('ix_inbound_messages_received_at'))
         batch_op.drop_index(batch_op.f('ix_inbound_messages_event_id'))
     op.drop_table('inbound_messages')

@@ -30,7 +30,7 @@ def test_plan_a_visit_fix_the_form_add_stops_and_publish(live, open_page):
     page.get_by_label("Title in Spanish (optional)").fill("Recorrido por la garita de Otay")
     page.get_by_label("Starts").fill(f"{day}T11:00")
     page.get_by_label("Ends", exact=True).fill(f"{day}T09:00")  # before the start
-    page.get_by_label("Time zone").fill("America/Tijuana")
+    page.get_by_label("Time zone", exact=True).select_option("America/Tijuana")
     page.get_by_label("Instituto Tecnológico de Tijuana").first.check()
     page.get_by_role("button", name="Save draft").click()
 
