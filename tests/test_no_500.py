@@ -245,8 +245,9 @@ VALUES = st.one_of(
 QUERY_PARAMETERS = ("page", "q", "kind", "next", "lang", "audience", "status", "checked_in")
 # Signing out mid-sweep would turn the organizer's remaining routes into sign-in redirects.
 NOT_SWEPT = {"accounts.logout"}
-# About 55 routes, two sweeps: kept well under a minute on SQLite.
-EXAMPLES_PER_ROUTE = 10
+# About 75 routes, two sweeps: each route gets a few random requests per run, different ones
+# every run (and on each database), so the runs add up to a wide sweep.
+EXAMPLES_PER_ROUTE = 6
 
 
 @dataclass
