@@ -114,7 +114,8 @@ def test_200_simultaneous_rsvps_across_server_processes_fill_exactly_50_seats(ap
     assert sorted(m.rsvp_id for m in messages) == sorted(r.id for r in rsvps)
     # Everyone was told the place in line they really have: nobody cut in after the email.
     told = {
-        m.rsvp_id: int(re.search(r"(?:number|número) (\d+)", m.body_text).group(1))
+        # "number 7 in line", "con el número 7", or for a party that chose to wait, "en el lugar 7".
+        m.rsvp_id: int(re.search(r"(?:number|número|lugar) (\d+)", m.body_text).group(1))
         for m in messages
         if m.kind == "rsvp_waitlisted"
     }
